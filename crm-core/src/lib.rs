@@ -1,0 +1,18 @@
+#![doc = include_str!("../../README.md")]
+//!
+//! ## Modules
+//!
+//! Dependencies between modules point one way: [`money`], [`ids`] and [`error`] at the
+//! bottom; the engine at the top. See `docs/architecture.md`.
+
+pub mod agreement;
+pub mod error;
+pub mod ids;
+pub mod money;
+
+pub use error::{Error, ErrorKind, Result};
+pub use ids::*;
+pub use money::{Currency, Money, Rounding};
+
+/// An instant in time, always UTC. crm-core never reads the clock: every instant is passed in.
+pub type Instant = chrono::DateTime<chrono::Utc>;

@@ -1,0 +1,1 @@
+//! Bindings of crm-core (being built).
