@@ -6,10 +6,12 @@
 //! bottom; the engine at the top. See `docs/architecture.md`.
 
 pub mod agreement;
+pub mod calendar;
 pub mod error;
 pub mod ids;
 pub mod money;
 
+pub use calendar::{BusinessDuration, TimeRange};
 pub use error::{Error, ErrorKind, Result};
 pub use ids::*;
 pub use money::{Currency, Money, Rounding};
