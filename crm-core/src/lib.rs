@@ -7,9 +7,13 @@
 
 pub mod agreement;
 pub mod calendar;
+pub mod catalog;
+pub mod entitlement;
 pub mod error;
 pub mod ids;
+pub mod lifecycle;
 pub mod money;
+pub mod party;
 
 pub use calendar::{BusinessDuration, TimeRange};
 pub use error::{Error, ErrorKind, Result};
