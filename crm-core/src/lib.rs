@@ -8,6 +8,7 @@
 pub mod agreement;
 pub mod calendar;
 pub mod catalog;
+pub mod engine;
 pub mod entitlement;
 pub mod error;
 pub mod ids;
@@ -16,6 +17,9 @@ pub mod money;
 pub mod party;
 
 pub use calendar::{BusinessDuration, TimeRange};
+pub use engine::{
+    Command, CommandEnvelope, Crm, Event, EventEnvelope, EventStore, InMemoryStore, Metadata,
+};
 pub use error::{Error, ErrorKind, Result};
 pub use ids::*;
 pub use money::{Currency, Money, Rounding};

@@ -401,9 +401,18 @@ impl Agreement {
             .ok_or_else(|| Error::not_found("entitlement", id))
     }
 
-    /// Applies an amendment's changes (already validated when it was decided).
+    /// Applies an amendment (already validated when it was decided): its changes, the new
+    /// revision, and the amendment into the history.
     pub fn apply_amendment(&mut self, amendment: &Amendment) -> Result<()> {
-        for change in &amendment.changes {
+        self.apply_changes(&amendment.changes)?;
+        self.revision = amendment.revision;
+        self.amendments.push(amendment.clone());
+        Ok(())
+    }
+
+    /// Applies changes to the content only (no revision, no history).
+    pub fn apply_changes(&mut self, changes: &[AppliedChange]) -> Result<()> {
+        for change in changes {
             match change {
                 AppliedChange::AddLine { line, entitlements } => {
                     self.lines.push(line.clone());
@@ -422,8 +431,6 @@ impl Agreement {
                 AppliedChange::SetNote { note, .. } => self.note.clone_from(note),
             }
         }
-        self.revision = amendment.revision;
-        self.amendments.push(amendment.clone());
         Ok(())
     }
 

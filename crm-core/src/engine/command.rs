@@ -1,0 +1,248 @@
+//! Commands: what a host asks the engine to do.
+
+use crate::Instant;
+use crate::agreement::{
+    AmendmentChange, Exception, LineAction, NewLine, PartyRef, SoldThrough, Term,
+};
+use crate::catalog::Offering;
+use crate::error::{Error, Result};
+use crate::ids::{ActorId, AgreementId, AssetId, CommitmentId, CustomerId, ExceptionId, LineId};
+use crate::party::{Consent, ConsentGrant, ContactPoint, Customer, Partner};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// The longest idempotency key accepted, in bytes.
+pub const MAX_KEY_LEN: usize = 200;
+
+/// Who sends a command, when, and under which guarantees.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Metadata {
+    /// The instant the command takes effect (the host's clock; the engine reads none).
+    pub at: Instant,
+    /// Who sends it (an employee, a system, a queue).
+    pub actor: ActorId,
+    /// A key that makes the command idempotent: sent again with the same content, it returns
+    /// the first result and changes nothing; with different content it is a conflict.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
+    /// The version the command expects its target stream to have; a different version is a
+    /// conflict, never a silent overwrite.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_version: Option<u64>,
+}
+
+impl Metadata {
+    /// Metadata with no idempotency key and no expected version.
+    pub fn new(at: Instant, actor: ActorId) -> Self {
+        Metadata {
+            at,
+            actor,
+            idempotency_key: None,
+            expected_version: None,
+        }
+    }
+
+    /// The same metadata with an idempotency key.
+    pub fn with_key(mut self, key: impl Into<String>) -> Self {
+        self.idempotency_key = Some(key.into());
+        self
+    }
+
+    /// The same metadata with an expected version.
+    pub fn expecting(mut self, version: u64) -> Self {
+        self.expected_version = Some(version);
+        self
+    }
+
+    pub(crate) fn validate(&self) -> Result<()> {
+        if let Some(key) = &self.idempotency_key
+            && (key.is_empty() || key.len() > MAX_KEY_LEN || key.chars().any(char::is_control))
+        {
+            return Err(Error::validation(
+                "idempotency_key",
+                key.escape_default(),
+                format!("must be 1 to {MAX_KEY_LEN} printable bytes"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A command with its metadata: the unit the engine executes.
+///
+/// JSON: `{"meta": {"at": "...", "actor": "..."}, "command": {"type": "register_customer", ...}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommandEnvelope {
+    /// Who, when, and under which guarantees.
+    pub meta: Metadata,
+    /// What to do.
+    pub command: Command,
+}
+
+/// A new commitment; it is made at the command's instant and starts open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewCommitment {
+    /// The host's id.
+    pub id: CommitmentId,
+    /// The customer it is made to.
+    pub customer: CustomerId,
+    /// The agreement it belongs to, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agreement: Option<AgreementId>,
+    /// What is promised.
+    pub description: String,
+    /// Who makes the promise.
+    pub made_by: PartyRef,
+    /// Who must keep it.
+    pub responsible: PartyRef,
+    /// When it is due.
+    pub due_at: Instant,
+}
+
+/// Everything the engine can be asked to do. Tags are stable (`"type": "register_customer"`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[non_exhaustive]
+pub enum Command {
+    /// Register a new customer.
+    RegisterCustomer {
+        /// The customer.
+        customer: Customer,
+    },
+    /// Change a customer's name or contact points.
+    UpdateCustomer {
+        /// The customer.
+        customer: CustomerId,
+        /// The new name, if it changes.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        /// The new contact points, if they change (replacing the old ones).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        contact_points: Option<Vec<ContactPoint>>,
+    },
+    /// Record the customer's consent (or its withdrawal) for a purpose on a channel.
+    SetConsent {
+        /// The customer.
+        customer: CustomerId,
+        /// The consent.
+        grant: ConsentGrant,
+    },
+    /// Register a channel partner.
+    RegisterPartner {
+        /// The partner.
+        partner: Partner,
+    },
+    /// Add an offering to the catalog.
+    AddOffering {
+        /// The offering.
+        offering: Offering,
+    },
+    /// Record a signed agreement (the sale): revision 1, lines in their initial status,
+    /// entitlements from the offerings' templates.
+    CreateAgreement {
+        /// The agreement's id.
+        agreement: AgreementId,
+        /// The customer.
+        customer: CustomerId,
+        /// Sold directly or through a partner.
+        sold_through: SoldThrough,
+        /// The term.
+        term: Term,
+        /// The lines sold.
+        lines: Vec<NewLine>,
+        /// The customer's signature.
+        signature: Consent,
+    },
+    /// Amend a signed agreement: the next revision, with a reason; changes to what the
+    /// customer gets or pays need the customer's consent.
+    AmendAgreement {
+        /// The agreement.
+        agreement: AgreementId,
+        /// What changes.
+        changes: Vec<AmendmentChange>,
+        /// Why.
+        reason: String,
+        /// The customer's consent, needed when a change touches what the customer gets or pays.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        consent: Option<Consent>,
+    },
+    /// Move a line through its lifecycle, now or at a future instant.
+    ChangeLineStatus {
+        /// The agreement.
+        agreement: AgreementId,
+        /// The line.
+        line: LineId,
+        /// The action.
+        action: LineAction,
+        /// When the move takes effect; the command's instant when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        effective_at: Option<Instant>,
+        /// The asset installed (install, replace).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        asset: Option<AssetId>,
+        /// The new last day of the term (renew).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        renew_until: Option<NaiveDate>,
+    },
+    /// Record an approved exception.
+    ApproveException {
+        /// The exception (not revoked).
+        exception: Exception,
+    },
+    /// Withdraw an exception from the command's instant on.
+    RevokeException {
+        /// The exception.
+        exception: ExceptionId,
+        /// Why.
+        reason: String,
+    },
+    /// Record a promise made to a customer.
+    MakeCommitment {
+        /// The commitment.
+        commitment: NewCommitment,
+    },
+    /// Record that a commitment was kept.
+    KeepCommitment {
+        /// The commitment.
+        commitment: CommitmentId,
+    },
+    /// Record that a commitment was broken.
+    BreakCommitment {
+        /// The commitment.
+        commitment: CommitmentId,
+        /// Why.
+        reason: String,
+    },
+    /// Cancel a commitment (no longer owed).
+    CancelCommitment {
+        /// The commitment.
+        commitment: CommitmentId,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl Command {
+    /// The stable tag of this command (`register_customer` ...).
+    pub fn tag(&self) -> &'static str {
+        match self {
+            Command::RegisterCustomer { .. } => "register_customer",
+            Command::UpdateCustomer { .. } => "update_customer",
+            Command::SetConsent { .. } => "set_consent",
+            Command::RegisterPartner { .. } => "register_partner",
+            Command::AddOffering { .. } => "add_offering",
+            Command::CreateAgreement { .. } => "create_agreement",
+            Command::AmendAgreement { .. } => "amend_agreement",
+            Command::ChangeLineStatus { .. } => "change_line_status",
+            Command::ApproveException { .. } => "approve_exception",
+            Command::RevokeException { .. } => "revoke_exception",
+            Command::MakeCommitment { .. } => "make_commitment",
+            Command::KeepCommitment { .. } => "keep_commitment",
+            Command::BreakCommitment { .. } => "break_commitment",
+            Command::CancelCommitment { .. } => "cancel_commitment",
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! Events: what happened. State is a fold over events.
+
+use crate::Instant;
+use crate::agreement::{
+    Agreement, Amendment, Commitment, CommitmentState, Exception, LineStatusEntry, Revocation, Term,
+};
+use crate::catalog::Offering;
+use crate::ids::{ActorId, AgreementId, CommitmentId, CustomerId, ExceptionId, LineId};
+use crate::party::{ConsentGrant, Customer, Partner};
+use serde::{Deserialize, Serialize};
+
+/// An event with its place in the log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventEnvelope {
+    /// Position in the whole log, from 1, without gaps.
+    pub seq: u64,
+    /// The stream (aggregate) the event belongs to, e.g. `agreement/A1`.
+    pub stream: String,
+    /// The stream's version after this event, from 1, without gaps.
+    pub stream_version: u64,
+    /// The instant of the command that produced it.
+    pub at: Instant,
+    /// Who sent that command.
+    pub actor: ActorId,
+    /// The command's idempotency key, if it had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
+    /// A fingerprint of the command's content (with a key only), to tell a repeat from a reuse.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command_hash: Option<String>,
+    /// What happened.
+    pub event: Event,
+}
+
+/// Everything that can happen. Tags are stable (`"type": "customer_registered"`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[non_exhaustive]
+pub enum Event {
+    /// A customer was registered.
+    CustomerRegistered {
+        /// The customer.
+        customer: Customer,
+    },
+    /// A customer's name or contact points changed.
+    CustomerUpdated {
+        /// The customer as it is now.
+        customer: Customer,
+    },
+    /// A customer's consent changed.
+    ConsentChanged {
+        /// The customer.
+        customer: CustomerId,
+        /// The consent.
+        grant: ConsentGrant,
+    },
+    /// A partner was registered.
+    PartnerRegistered {
+        /// The partner.
+        partner: Partner,
+    },
+    /// An offering was added to the catalog.
+    OfferingAdded {
+        /// The offering.
+        offering: Offering,
+    },
+    /// An agreement was signed.
+    AgreementCreated {
+        /// The agreement as signed.
+        agreement: Agreement,
+    },
+    /// An agreement was amended.
+    AgreementAmended {
+        /// The agreement.
+        agreement: AgreementId,
+        /// The amendment.
+        amendment: Amendment,
+    },
+    /// A line moved (or will move, at `entry.effective_at`).
+    LineStatusChanged {
+        /// The agreement.
+        agreement: AgreementId,
+        /// The line.
+        line: LineId,
+        /// The new history entry.
+        entry: LineStatusEntry,
+        /// The agreement's new term, when the move renewed it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        term: Option<Term>,
+    },
+    /// An exception was approved.
+    ExceptionApproved {
+        /// The exception.
+        exception: Exception,
+    },
+    /// An exception was revoked.
+    ExceptionRevoked {
+        /// The exception.
+        exception: ExceptionId,
+        /// Who, when, why.
+        revocation: Revocation,
+    },
+    /// A commitment was made.
+    CommitmentMade {
+        /// The commitment.
+        commitment: Commitment,
+    },
+    /// A commitment was kept, broken or cancelled.
+    CommitmentClosed {
+        /// The commitment.
+        commitment: CommitmentId,
+        /// Kept, broken or cancelled.
+        state: CommitmentState,
+        /// When.
+        at: Instant,
+        /// Why (broken, cancelled).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+}
+
+impl Event {
+    /// The stable tag of this event (`customer_registered` ...).
+    pub fn tag(&self) -> &'static str {
+        match self {
+            Event::CustomerRegistered { .. } => "customer_registered",
+            Event::CustomerUpdated { .. } => "customer_updated",
+            Event::ConsentChanged { .. } => "consent_changed",
+            Event::PartnerRegistered { .. } => "partner_registered",
+            Event::OfferingAdded { .. } => "offering_added",
+            Event::AgreementCreated { .. } => "agreement_created",
+            Event::AgreementAmended { .. } => "agreement_amended",
+            Event::LineStatusChanged { .. } => "line_status_changed",
+            Event::ExceptionApproved { .. } => "exception_approved",
+            Event::ExceptionRevoked { .. } => "exception_revoked",
+            Event::CommitmentMade { .. } => "commitment_made",
+            Event::CommitmentClosed { .. } => "commitment_closed",
+        }
+    }
+}
+
+/// The stream name of a customer.
+pub fn customer_stream(id: &CustomerId) -> String {
+    format!("customer/{id}")
+}
+
+/// The stream name of an agreement.
+pub fn agreement_stream(id: &AgreementId) -> String {
+    format!("agreement/{id}")
+}

@@ -1,0 +1,215 @@
+//! The engine's state: a fold over events.
+
+use super::event::{Event, EventEnvelope};
+use crate::agreement::{Agreement, Commitment, CommitmentState, Exception};
+use crate::catalog::Offering;
+use crate::error::{Error, Result};
+use crate::ids::{
+    AgreementId, CommitmentId, CustomerId, EntitlementId, ExceptionId, LineId, OfferingId,
+    PartnerId,
+};
+use crate::party::{Customer, Partner};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// What the engine remembers of an idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyRecord {
+    /// The fingerprint of the command first sent with the key.
+    pub command_hash: String,
+    /// The seq of the first event that command produced.
+    pub first_seq: u64,
+    /// How many events it produced.
+    pub count: u64,
+}
+
+/// Everything the engine knows, rebuilt identically by replaying its events.
+///
+/// Maps are ordered, so the serialized state of two engines with the same events is equal
+/// byte for byte.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CrmState {
+    /// Customers by id.
+    pub customers: BTreeMap<CustomerId, Customer>,
+    /// Partners by id.
+    pub partners: BTreeMap<PartnerId, Partner>,
+    /// The catalog.
+    pub offerings: BTreeMap<OfferingId, Offering>,
+    /// Agreements by id.
+    pub agreements: BTreeMap<AgreementId, Agreement>,
+    /// Exceptions by id.
+    pub exceptions: BTreeMap<ExceptionId, Exception>,
+    /// Commitments by id.
+    pub commitments: BTreeMap<CommitmentId, Commitment>,
+    /// Which agreement each line belongs to.
+    pub line_index: BTreeMap<LineId, AgreementId>,
+    /// Which agreement each entitlement belongs to.
+    pub entitlement_index: BTreeMap<EntitlementId, AgreementId>,
+    /// The version of every stream.
+    pub stream_versions: BTreeMap<String, u64>,
+    /// Idempotency keys seen.
+    pub keys: BTreeMap<String, KeyRecord>,
+    /// The seq of the last event applied.
+    pub last_seq: u64,
+}
+
+fn missing(entity: &str, id: impl std::fmt::Display) -> Error {
+    Error::Storage {
+        message: format!("event refers to unknown {entity} {id}"),
+    }
+}
+
+impl CrmState {
+    /// The version of a stream (0 for a stream with no events).
+    pub fn stream_version(&self, stream: &str) -> u64 {
+        self.stream_versions.get(stream).copied().unwrap_or(0)
+    }
+
+    /// Applies one event. Events come from the engine, which validated them; an event that does
+    /// not fit the state (a corrupted log) is a storage error.
+    pub fn apply(&mut self, env: &EventEnvelope) -> Result<()> {
+        if env.seq != self.last_seq + 1 {
+            return Err(Error::Storage {
+                message: format!("event seq {} does not follow {}", env.seq, self.last_seq),
+            });
+        }
+        let expected_version = self.stream_version(&env.stream) + 1;
+        if env.stream_version != expected_version {
+            return Err(Error::Storage {
+                message: format!(
+                    "event {} has version {} on {}; expected {expected_version}",
+                    env.seq, env.stream_version, env.stream
+                ),
+            });
+        }
+        self.apply_event(&env.event)?;
+        self.stream_versions
+            .insert(env.stream.clone(), env.stream_version);
+        if let Some(agreement) = env.stream.strip_prefix("agreement/")
+            && let Some(a) = self
+                .agreements
+                .values_mut()
+                .find(|a| a.id.as_str() == agreement)
+        {
+            a.version = env.stream_version;
+        }
+        if let (Some(key), Some(hash)) = (&env.idempotency_key, &env.command_hash) {
+            match self.keys.get_mut(key) {
+                Some(rec) if rec.first_seq + rec.count == env.seq => rec.count += 1,
+                Some(_) => {}
+                None => {
+                    self.keys.insert(
+                        key.clone(),
+                        KeyRecord {
+                            command_hash: hash.clone(),
+                            first_seq: env.seq,
+                            count: 1,
+                        },
+                    );
+                }
+            }
+        }
+        self.last_seq = env.seq;
+        Ok(())
+    }
+
+    fn apply_event(&mut self, event: &Event) -> Result<()> {
+        match event {
+            Event::CustomerRegistered { customer } | Event::CustomerUpdated { customer } => {
+                self.customers.insert(customer.id.clone(), customer.clone());
+            }
+            Event::ConsentChanged { customer, grant } => {
+                self.customers
+                    .get_mut(customer)
+                    .ok_or_else(|| missing("customer", customer))?
+                    .set_consent(*grant);
+            }
+            Event::PartnerRegistered { partner } => {
+                self.partners.insert(partner.id.clone(), partner.clone());
+            }
+            Event::OfferingAdded { offering } => {
+                self.offerings.insert(offering.id.clone(), offering.clone());
+            }
+            Event::AgreementCreated { agreement } => {
+                for l in &agreement.lines {
+                    self.line_index.insert(l.id.clone(), agreement.id.clone());
+                }
+                for e in &agreement.entitlements {
+                    self.entitlement_index
+                        .insert(e.id.clone(), agreement.id.clone());
+                }
+                self.agreements
+                    .insert(agreement.id.clone(), agreement.clone());
+            }
+            Event::AgreementAmended {
+                agreement,
+                amendment,
+            } => {
+                let a = self
+                    .agreements
+                    .get_mut(agreement)
+                    .ok_or_else(|| missing("agreement", agreement))?;
+                a.apply_amendment(amendment)?;
+                for l in &a.lines {
+                    self.line_index.insert(l.id.clone(), a.id.clone());
+                }
+                self.entitlement_index.retain(|_, ag| ag != agreement);
+                for e in &a.entitlements {
+                    self.entitlement_index.insert(e.id.clone(), a.id.clone());
+                }
+            }
+            Event::LineStatusChanged {
+                agreement,
+                line,
+                entry,
+                term,
+            } => {
+                let a = self
+                    .agreements
+                    .get_mut(agreement)
+                    .ok_or_else(|| missing("agreement", agreement))?;
+                if let Some(term) = term {
+                    a.term = *term;
+                }
+                a.line_mut(line)?.history.push(entry.clone());
+            }
+            Event::ExceptionApproved { exception } => {
+                self.exceptions
+                    .insert(exception.id.clone(), exception.clone());
+            }
+            Event::ExceptionRevoked {
+                exception,
+                revocation,
+            } => {
+                self.exceptions
+                    .get_mut(exception)
+                    .ok_or_else(|| missing("exception", exception))?
+                    .revoked = Some(revocation.clone());
+            }
+            Event::CommitmentMade { commitment } => {
+                self.commitments
+                    .insert(commitment.id.clone(), commitment.clone());
+            }
+            Event::CommitmentClosed {
+                commitment,
+                state,
+                at,
+                reason,
+            } => {
+                let c = self
+                    .commitments
+                    .get_mut(commitment)
+                    .ok_or_else(|| missing("commitment", commitment))?;
+                if c.state != CommitmentState::Open {
+                    return Err(Error::Storage {
+                        message: format!("commitment {commitment} closed twice"),
+                    });
+                }
+                c.state = *state;
+                c.closed_at = Some(*at);
+                c.close_reason.clone_from(reason);
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,102 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use crm_core::agreement::{NewLine, SoldThrough, Term};
+use crm_core::catalog::{Offering, OfferingKind};
+use crm_core::entitlement::{EntitlementKind, EntitlementTemplate, Window};
+use crm_core::party::{Channel, Consent, Customer};
+use crm_core::*;
+
+pub fn t(s: &str) -> Instant {
+    s.parse().unwrap()
+}
+
+pub fn meta(at: &str) -> Metadata {
+    Metadata::new(t(at), ActorId::new("clerk-1").unwrap())
+}
+
+pub fn env(at: &str, command: Command) -> CommandEnvelope {
+    CommandEnvelope {
+        meta: meta(at),
+        command,
+    }
+}
+
+pub fn customer(id: &str) -> Customer {
+    Customer {
+        id: CustomerId::new(id).unwrap(),
+        name: format!("Customer {id}"),
+        contact_points: vec![],
+        consents: vec![],
+    }
+}
+
+pub fn mobile_offering() -> Offering {
+    Offering {
+        id: OfferingId::new("MOBILE").unwrap(),
+        name: "Mobile plan".into(),
+        kind: OfferingKind::Service,
+        entitlements: vec![EntitlementTemplate {
+            code: "device_replacement".into(),
+            kind: EntitlementKind::Quota {
+                uses: 2,
+                window: Window::RollingDays { days: 365 },
+                per_channel: vec![],
+            },
+            conditions: Default::default(),
+            valid_days: None,
+        }],
+    }
+}
+
+/// An engine with customer C1, the MOBILE offering and agreement A1 with line L1.
+pub fn engine_with_agreement() -> Crm {
+    let mut crm = Crm::new();
+    crm.execute(&env(
+        "2026-01-01T09:00:00Z",
+        Command::RegisterCustomer {
+            customer: customer("C1"),
+        },
+    ))
+    .unwrap();
+    crm.execute(&env(
+        "2026-01-01T09:00:00Z",
+        Command::AddOffering {
+            offering: mobile_offering(),
+        },
+    ))
+    .unwrap();
+    crm.execute(&create_agreement("A1", "C1", "L1", "2026-01-01T10:00:00Z"))
+        .unwrap();
+    crm
+}
+
+pub fn create_agreement(id: &str, customer: &str, line: &str, at: &str) -> CommandEnvelope {
+    env(
+        at,
+        Command::CreateAgreement {
+            agreement: AgreementId::new(id).unwrap(),
+            customer: CustomerId::new(customer).unwrap(),
+            sold_through: SoldThrough::Direct,
+            term: Term {
+                start: "2026-01-01".parse().unwrap(),
+                end: Some("2027-12-31".parse().unwrap()),
+                auto_renew: false,
+            },
+            lines: vec![NewLine {
+                id: LineId::new(line).unwrap(),
+                offering: OfferingId::new("MOBILE").unwrap(),
+                quantity: 1,
+            }],
+            signature: Consent {
+                channel: Channel::Branch,
+                at: t(at),
+            },
+        },
+    )
+}
+
+/// The serialized state: two engines are equal when this is equal.
+pub fn state_json(crm: &Crm) -> String {
+    serde_json::to_string(crm.state()).unwrap()
+}
