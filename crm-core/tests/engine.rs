@@ -1,4 +1,10 @@
 //! The engine: commands, events, replay, idempotency, versions, JSON, and bad input.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod common;
 

@@ -1,4 +1,10 @@
 //! Property tests of the engine over random command sequences.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod common;
 
