@@ -1,4 +1,314 @@
 //! A day in the life of a service organisation, on a simulated clock.
-fn main() {
-    println!("crm-core example (being built)");
+//!
+//! Run it with `cargo run -p crm-examples`. The clock is simulated: every command carries the
+//! instant it happens at, so the whole day replays identically on every run.
+
+use crm_core::agreement::{
+    AmendmentChange, Exception, ExceptionEffect, ExceptionScope, LineAction, NewLine, PartyRef,
+    SoldThrough, Term,
+};
+use crm_core::catalog::{Offering, OfferingKind};
+use crm_core::engine::NewCommitment;
+use crm_core::entitlement::{EntitlementKind, EntitlementTemplate, Window};
+use crm_core::party::{Channel, Consent, ConsentGrant, ContactPoint, Customer, Purpose};
+use crm_core::*;
+
+/// The simulated clock: instants of the day, in UTC.
+fn at(hhmm: &str) -> Result<Instant> {
+    instant(&format!("2026-03-02T{hhmm}:00Z"))
+}
+
+fn instant(s: &str) -> Result<Instant> {
+    s.parse()
+        .map_err(|_| Error::validation("instant", s, "not an RFC 3339 instant"))
+}
+
+fn date(s: &str) -> Result<chrono::NaiveDate> {
+    s.parse()
+        .map_err(|_| Error::validation("date", s, "not an ISO date"))
+}
+
+struct Desk {
+    crm: Crm,
+    log: Vec<String>,
+}
+
+impl Desk {
+    fn run(&mut self, hhmm: &str, actor: &str, what: &str, command: Command) -> Result<()> {
+        let meta = Metadata::new(at(hhmm)?, ActorId::new(actor)?);
+        let events = self.crm.execute(&CommandEnvelope { meta, command })?;
+        let tags: Vec<&str> = events.iter().map(|e| e.event.tag()).collect();
+        self.log.push(format!(
+            "{hhmm}  {actor:<14} {what:<48} -> {}",
+            tags.join(", ")
+        ));
+        Ok(())
+    }
+}
+
+fn main() -> Result<()> {
+    let mut desk = Desk {
+        crm: Crm::new(),
+        log: Vec::new(),
+    };
+
+    // 08:00 the catalog: a mobile plan with device insurance (2 replacements per rolling year)
+    desk.run(
+        "08:00",
+        "catalog-admin",
+        "add offering MOBILE-M",
+        Command::AddOffering {
+            offering: Offering {
+                id: OfferingId::new("MOBILE-M")?,
+                name: "Mobile plan M with device insurance".into(),
+                kind: OfferingKind::Service,
+                entitlements: vec![EntitlementTemplate {
+                    code: "device_replacement".into(),
+                    kind: EntitlementKind::Quota {
+                        uses: 2,
+                        window: Window::RollingDays { days: 365 },
+                        per_channel: vec![],
+                    },
+                    conditions: Default::default(),
+                    valid_days: None,
+                }],
+            },
+        },
+    )?;
+
+    // 09:10 a customer walks into the branch and signs for the plan
+    desk.run(
+        "09:10",
+        "branch-clerk-4",
+        "register customer Ada",
+        Command::RegisterCustomer {
+            customer: Customer {
+                id: CustomerId::new("C-1001")?,
+                name: "Ada Lovelace".into(),
+                contact_points: vec![ContactPoint {
+                    channel: Channel::Email,
+                    address: "ada@example.org".into(),
+                }],
+                consents: vec![ConsentGrant {
+                    purpose: Purpose::Service,
+                    channel: Channel::Email,
+                    granted: true,
+                }],
+            },
+        },
+    )?;
+    let signed = Consent {
+        channel: Channel::Branch,
+        at: at("09:14")?,
+    };
+    desk.run(
+        "09:15",
+        "branch-clerk-4",
+        "sign agreement AG-1 (one mobile line)",
+        Command::CreateAgreement {
+            agreement: AgreementId::new("AG-1")?,
+            customer: CustomerId::new("C-1001")?,
+            sold_through: SoldThrough::Direct,
+            term: Term {
+                start: date("2026-03-02")?,
+                end: Some(date("2027-03-01")?),
+                auto_renew: true,
+            },
+            lines: vec![NewLine {
+                id: LineId::new("AG-1-L1")?,
+                offering: OfferingId::new("MOBILE-M")?,
+                quantity: 1,
+            }],
+            signature: signed,
+        },
+    )?;
+    let (ag1, line1) = (AgreementId::new("AG-1")?, LineId::new("AG-1-L1")?);
+    let line_move = |action| Command::ChangeLineStatus {
+        agreement: ag1.clone(),
+        line: line1.clone(),
+        action,
+        effective_at: None,
+        asset: None,
+        renew_until: None,
+    };
+    desk.run(
+        "09:16",
+        "provisioning",
+        "request activation of AG-1-L1",
+        line_move(LineAction::RequestActivation),
+    )?;
+    desk.run(
+        "09:20",
+        "network",
+        "network confirms: AG-1-L1 active",
+        line_move(LineAction::Activate),
+    )?;
+
+    // 09:30 an illegal move is refused, with the state and the action named
+    let refused = desk.crm.execute(&CommandEnvelope {
+        meta: Metadata::new(at("09:30")?, ActorId::new("provisioning")?),
+        command: line_move(LineAction::Install),
+    });
+    if let Err(e) = refused {
+        desk.log.push(format!(
+            "09:30  {:<14} {:<48} -> refused: {e}",
+            "provisioning", "install on a service line"
+        ));
+    }
+
+    // 11:00 the phone breaks: a loan device is issued; the customer promises to return it
+    desk.run(
+        "11:00",
+        "service-desk-2",
+        "loan device: return promised by 16 March",
+        Command::MakeCommitment {
+            commitment: NewCommitment {
+                id: CommitmentId::new("LOAN-RETURN-1")?,
+                customer: CustomerId::new("C-1001")?,
+                agreement: Some(AgreementId::new("AG-1")?),
+                description: "return the loan device".into(),
+                made_by: PartyRef::Customer {
+                    customer: CustomerId::new("C-1001")?,
+                },
+                responsible: PartyRef::Customer {
+                    customer: CustomerId::new("C-1001")?,
+                },
+                due_at: instant("2026-03-16T17:00:00Z")?,
+            },
+        },
+    )?;
+    desk.run(
+        "11:05",
+        "service-desk-2",
+        "callback about the complaint, due at 15:00",
+        Command::MakeCommitment {
+            commitment: NewCommitment {
+                id: CommitmentId::new("CALLBACK-1")?,
+                customer: CustomerId::new("C-1001")?,
+                agreement: None,
+                description: "call the customer back about the broken phone".into(),
+                made_by: PartyRef::Employee {
+                    employee: ActorId::new("service-desk-2")?,
+                },
+                responsible: PartyRef::Organisation {
+                    unit: "back office".into(),
+                },
+                due_at: at("15:00")?,
+            },
+        },
+    )?;
+    // 14:00 a supervisor extends the loan as an approved exception
+    desk.run(
+        "14:00",
+        "supervisor-1",
+        "approve exception: loan extended to 30 March",
+        Command::ApproveException {
+            exception: Exception {
+                id: ExceptionId::new("EXT-1")?,
+                customer: CustomerId::new("C-1001")?,
+                agreement: Some(AgreementId::new("AG-1")?),
+                scope: ExceptionScope::Commitment {
+                    commitment: CommitmentId::new("LOAN-RETURN-1")?,
+                },
+                effect: ExceptionEffect::Extend {
+                    until: instant("2026-03-30T17:00:00Z")?,
+                },
+                approved_by: ActorId::new("supervisor-1")?,
+                reason: "the repair shop is waiting for parts".into(),
+                valid_from: at("14:00")?,
+                valid_to: Some(instant("2026-03-30T17:00:00Z")?),
+                revoked: None,
+            },
+        },
+    )?;
+
+    // 16:00 the customer adds a second SIM in the app: an amendment with consent
+    desk.run(
+        "16:00",
+        "customer-app",
+        "amend AG-1: quantity 2 (consent in the app)",
+        Command::AmendAgreement {
+            agreement: AgreementId::new("AG-1")?,
+            changes: vec![AmendmentChange::ChangeQuantity {
+                line: LineId::new("AG-1-L1")?,
+                quantity: 2,
+            }],
+            reason: "second SIM for the family".into(),
+            consent: Some(Consent {
+                channel: Channel::CustomerApp,
+                at: at("15:59")?,
+            }),
+        },
+    )?;
+
+    println!("crm-core: a day in the life (simulated clock, 2 March 2026)\n");
+    println!("== What happened");
+    for l in &desk.log {
+        println!("{l}");
+    }
+
+    let id = AgreementId::new("AG-1")?;
+    let now = at("17:00")?;
+    let a = desk.crm.agreement(&id)?;
+    println!(
+        "\n== Agreement AG-1 at 17:00 (revision {}, stream version {})",
+        a.revision, a.version
+    );
+    for l in &a.lines {
+        println!(
+            "  line {} ({}) x{}: {} since {}",
+            l.id,
+            l.offering,
+            l.quantity,
+            l.status_at(now).map(|s| s.as_str()).unwrap_or("-"),
+            l.status_since(now)
+                .map(|t| t.format("%H:%M").to_string())
+                .unwrap_or_default()
+        );
+    }
+    for e in &a.entitlements {
+        println!("  entitlement {} ({})", e.id, e.code);
+    }
+    let morning = desk.crm.agreement_as_of(&id, at("12:00")?)?;
+    println!(
+        "  as of 12:00 it was revision {} with quantity {}",
+        morning.revision,
+        morning.lines.first().map(|l| l.quantity).unwrap_or(0)
+    );
+
+    println!("\n== Commitments at 17:00");
+    let cust = CustomerId::new("C-1001")?;
+    for c in desk.crm.commitments_of(&cust)? {
+        let covering = desk.crm.exceptions_covering(
+            &cust,
+            c.agreement.as_ref(),
+            &ExceptionScope::Commitment {
+                commitment: c.id.clone(),
+            },
+            now,
+        )?;
+        let note = match (c.is_overdue(now), covering.first()) {
+            (true, _) => "OVERDUE".to_string(),
+            (false, Some(x)) => format!(
+                "extended by exception {} (approved by {})",
+                x.id, x.approved_by
+            ),
+            (false, None) => "open".to_string(),
+        };
+        println!(
+            "  {:<14} due {}  responsible: {:<28} {note}",
+            c.id.as_str(),
+            c.due_at.format("%d %b %H:%M"),
+            c.responsible.to_string()
+        );
+    }
+
+    let events = desk.crm.events()?;
+    let replayed = Crm::replay(&events)?;
+    println!(
+        "\n== The log: {} events; replaying them rebuilds the same state: {}",
+        events.len(),
+        replayed == *desk.crm.state()
+    );
+    Ok(())
 }
