@@ -11,7 +11,9 @@ pub mod error;
 pub mod ids;
 pub mod money;
 
-pub use calendar::{BusinessDuration, TimeRange};
+pub use calendar::{
+    BusinessCalendar, BusinessDuration, Holiday, TimeRange, WeeklyHours, WorkingInterval,
+};
 pub use error::{Error, ErrorKind, Result};
 pub use ids::*;
 pub use money::{Currency, Money, Rounding};
