@@ -16,7 +16,9 @@ pub mod lifecycle;
 pub mod money;
 pub mod party;
 
-pub use calendar::{BusinessDuration, TimeRange};
+pub use calendar::{
+    BusinessCalendar, BusinessDuration, Holiday, TimeRange, WeeklyHours, WorkingInterval,
+};
 pub use engine::{
     Command, CommandEnvelope, Crm, Event, EventEnvelope, EventStore, InMemoryStore, Metadata,
 };
