@@ -477,3 +477,37 @@ fn renewal_extends_the_term() {
     let a = crm.agreement(&AgreementId::new("A1").unwrap()).unwrap();
     assert_eq!(a.term.end, Some("2029-12-31".parse().unwrap()));
 }
+
+#[test]
+fn calendars_are_registered_and_validated_from_json() {
+    let mut crm = Crm::new();
+    crm.execute_json(
+        r#"{"meta":{"at":"2026-01-01T09:00:00Z","actor":"admin"},
+            "command":{"type":"register_calendar","calendar":{"id":"support","zone":"Europe/Berlin",
+              "week":{"monday":[{"start":"09:00","end":"17:00"}],"friday":[{"start":"09:00","end":"17:00"}]},
+              "holidays":[{"date":"2026-12-25","name":"Christmas","hours":[]}]}}}"#,
+    )
+    .unwrap();
+    let cal = crm.calendar(&CalendarId::new("support").unwrap()).unwrap();
+    // Friday 15:00 Berlin (14:00 UTC) + 4 business hours = Monday 11:00 Berlin
+    let due = cal
+        .add(
+            t("2026-01-09T14:00:00Z"),
+            BusinessDuration::from_hours(4).unwrap(),
+            &[],
+        )
+        .unwrap();
+    assert_eq!(due, t("2026-01-12T10:00:00Z"));
+    let before = state_json(&crm);
+    for bad in [
+        r#"{"id":"x","zone":"Mars/Olympus","week":{"monday":[{"start":"09:00","end":"17:00"}]}}"#,
+        r#"{"id":"x","zone":"UTC","week":{}}"#,
+        r#"{"id":"x","zone":"UTC","week":{"monday":[{"start":"17:00","end":"09:00"}]}}"#,
+    ] {
+        let cmd = format!(
+            r#"{{"meta":{{"at":"2026-01-01T09:00:00Z","actor":"admin"}},"command":{{"type":"register_calendar","calendar":{bad}}}}}"#
+        );
+        assert!(crm.execute_json(&cmd).is_err(), "{bad}");
+    }
+    assert_eq!(state_json(&crm), before);
+}

@@ -4,6 +4,7 @@ use crate::Instant;
 use crate::agreement::{
     AmendmentChange, Exception, LineAction, NewLine, PartyRef, SoldThrough, Term,
 };
+use crate::calendar::BusinessCalendar;
 use crate::catalog::Offering;
 use crate::error::{Error, Result};
 use crate::ids::{ActorId, AgreementId, AssetId, CommitmentId, CustomerId, ExceptionId, LineId};
@@ -223,6 +224,11 @@ pub enum Command {
         /// Why.
         reason: String,
     },
+    /// Register a business calendar (or replace one with a new version of itself).
+    RegisterCalendar {
+        /// The calendar.
+        calendar: BusinessCalendar,
+    },
 }
 
 impl Command {
@@ -243,6 +249,7 @@ impl Command {
             Command::KeepCommitment { .. } => "keep_commitment",
             Command::BreakCommitment { .. } => "break_commitment",
             Command::CancelCommitment { .. } => "cancel_commitment",
+            Command::RegisterCalendar { .. } => "register_calendar",
         }
     }
 }

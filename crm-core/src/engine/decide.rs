@@ -317,6 +317,12 @@ pub(super) fn decide(
             CommitmentState::Cancelled,
             Some(reason),
         ),
+        Command::RegisterCalendar { calendar } => Ok((
+            format!("calendar/{}", calendar.id()),
+            vec![Event::CalendarRegistered {
+                calendar: calendar.clone(),
+            }],
+        )),
     }
 }
 

@@ -4,6 +4,7 @@ use crate::Instant;
 use crate::agreement::{
     Agreement, Amendment, Commitment, CommitmentState, Exception, LineStatusEntry, Revocation, Term,
 };
+use crate::calendar::BusinessCalendar;
 use crate::catalog::Offering;
 use crate::ids::{ActorId, AgreementId, CommitmentId, CustomerId, ExceptionId, LineId};
 use crate::party::{ConsentGrant, Customer, Partner};
@@ -118,6 +119,11 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
+    /// A business calendar was registered or replaced.
+    CalendarRegistered {
+        /// The calendar.
+        calendar: BusinessCalendar,
+    },
 }
 
 impl Event {
@@ -136,6 +142,7 @@ impl Event {
             Event::ExceptionRevoked { .. } => "exception_revoked",
             Event::CommitmentMade { .. } => "commitment_made",
             Event::CommitmentClosed { .. } => "commitment_closed",
+            Event::CalendarRegistered { .. } => "calendar_registered",
         }
     }
 }

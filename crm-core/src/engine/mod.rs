@@ -236,6 +236,17 @@ impl Crm {
             .collect())
     }
 
+    /// The business calendar with that id.
+    pub fn calendar(
+        &self,
+        id: &crate::ids::CalendarId,
+    ) -> Result<&crate::calendar::BusinessCalendar> {
+        self.state
+            .calendars
+            .get(id)
+            .ok_or_else(|| Error::not_found("calendar", id))
+    }
+
     /// Every open commitment past its due time at `at`, in id order.
     pub fn overdue_commitments(&self, at: Instant) -> Vec<&Commitment> {
         self.state

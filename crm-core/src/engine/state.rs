@@ -2,11 +2,12 @@
 
 use super::event::{Event, EventEnvelope};
 use crate::agreement::{Agreement, Commitment, CommitmentState, Exception};
+use crate::calendar::BusinessCalendar;
 use crate::catalog::Offering;
 use crate::error::{Error, Result};
 use crate::ids::{
-    AgreementId, CommitmentId, CustomerId, EntitlementId, ExceptionId, LineId, OfferingId,
-    PartnerId,
+    AgreementId, CalendarId, CommitmentId, CustomerId, EntitlementId, ExceptionId, LineId,
+    OfferingId, PartnerId,
 };
 use crate::party::{Customer, Partner};
 use serde::{Deserialize, Serialize};
@@ -51,6 +52,8 @@ pub struct CrmState {
     pub keys: BTreeMap<String, KeyRecord>,
     /// The seq of the last event applied.
     pub last_seq: u64,
+    /// Business calendars by id.
+    pub calendars: BTreeMap<CalendarId, BusinessCalendar>,
 }
 
 fn missing(entity: &str, id: impl std::fmt::Display) -> Error {
@@ -208,6 +211,10 @@ impl CrmState {
                 c.state = *state;
                 c.closed_at = Some(*at);
                 c.close_reason.clone_from(reason);
+            }
+            Event::CalendarRegistered { calendar } => {
+                self.calendars
+                    .insert(calendar.id().clone(), calendar.clone());
             }
         }
         Ok(())
