@@ -274,6 +274,60 @@ mod tests {
         assert!(out.starts_with('é'));
     }
 
+    /// docs/errors.md documents every variant with an example whose message is checked.
+    #[test]
+    fn every_variant_is_documented_with_its_message() {
+        const PAGE: &str = include_str!("../../docs/errors.md");
+        let mut documented = Vec::new();
+        let mut lines = PAGE.lines().peekable();
+        while let Some(line) = lines.next() {
+            if line.trim() != "```json" {
+                continue;
+            }
+            let json = lines.next().unwrap();
+            assert_eq!(lines.next().unwrap().trim(), "```");
+            let message = lines.next().unwrap().trim_start_matches("> ");
+            let e: Error = serde_json::from_str(json).unwrap();
+            assert_eq!(e.to_string(), message);
+            documented.push(e);
+        }
+        let tag = |e: &Error| match e {
+            // An exhaustive match: a new variant does not compile until it is listed here, and
+            // the assertion below then wants an example of it on the page.
+            Error::Validation { .. } => "validation",
+            Error::NotFound { .. } => "not_found",
+            Error::AlreadyExists { .. } => "already_exists",
+            Error::VersionConflict { .. } => "version_conflict",
+            Error::IdempotencyConflict { .. } => "idempotency_conflict",
+            Error::InvalidTransition { .. } => "invalid_transition",
+            Error::CurrencyMismatch { .. } => "currency_mismatch",
+            Error::ConsentRequired { .. } => "consent_required",
+            Error::NotEntitled { .. } => "not_entitled",
+            Error::InvalidDefinition { .. } => "invalid_definition",
+            Error::Json { .. } => "json",
+            Error::Storage { .. } => "storage",
+            Error::Overflow { .. } => "overflow",
+        };
+        let tags: Vec<&str> = documented.iter().map(tag).collect();
+        for t in [
+            "validation",
+            "not_found",
+            "already_exists",
+            "version_conflict",
+            "idempotency_conflict",
+            "invalid_transition",
+            "currency_mismatch",
+            "consent_required",
+            "not_entitled",
+            "invalid_definition",
+            "json",
+            "storage",
+            "overflow",
+        ] {
+            assert!(tags.contains(&t), "docs/errors.md has no example of {t}");
+        }
+    }
+
     #[test]
     fn errors_round_trip_through_json() {
         let e = Error::VersionConflict {
