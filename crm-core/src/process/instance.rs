@@ -179,6 +179,7 @@ impl ProcessInstance {
         data: &InstanceData,
     ) -> Result<Move> {
         self.check_definition(def)?;
+        self.check_calendar(calendar)?;
         let step = self.current_step(def)?;
         if self.ended_at.is_some() {
             return Err(Error::invalid_transition(
@@ -300,6 +301,7 @@ impl ProcessInstance {
         at: Instant,
     ) -> Result<InstanceStatus> {
         self.check_definition(def)?;
+        self.check_calendar(calendar)?;
         let step = self.current_step(def)?;
         if at < self.entered_at {
             return Err(Error::validation(
@@ -420,6 +422,17 @@ impl ProcessInstance {
             ));
         }
         Ok(())
+    }
+
+    fn check_calendar<C: BusinessClock + ?Sized>(&self, calendar: &C) -> Result<()> {
+        match calendar.calendar_id() {
+            Some(id) if *id != self.calendar => Err(Error::validation(
+                "calendar",
+                id,
+                format!("{ENTITY} {} runs on calendar {}", self.id, self.calendar),
+            )),
+            _ => Ok(()),
+        }
     }
 
     fn current_step<'d>(&self, def: &'d ProcessDefinition) -> Result<&'d Step> {

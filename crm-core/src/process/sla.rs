@@ -6,7 +6,7 @@ use super::definition::ProcessDefinition;
 use crate::Instant;
 use crate::calendar::{BusinessDuration, TimeRange};
 use crate::error::{Error, Result};
-use crate::ids::{AgreementId, DefinitionId, EntitlementId};
+use crate::ids::{AgreementId, CalendarId, DefinitionId, EntitlementId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -19,6 +19,11 @@ pub trait BusinessClock {
     fn add(&self, at: Instant, d: BusinessDuration, paused: &[TimeRange]) -> Result<Instant>;
     /// The business time between `a` and `b` (`a <= b`), not counting `paused` ranges.
     fn between(&self, a: Instant, b: Instant, paused: &[TimeRange]) -> Result<BusinessDuration>;
+    /// The calendar's id, when it has one: instances check it against the calendar they
+    /// were started on.
+    fn calendar_id(&self) -> Option<&CalendarId> {
+        None
+    }
 }
 
 impl<C: BusinessClock + ?Sized> BusinessClock for &C {
@@ -27,6 +32,9 @@ impl<C: BusinessClock + ?Sized> BusinessClock for &C {
     }
     fn between(&self, a: Instant, b: Instant, paused: &[TimeRange]) -> Result<BusinessDuration> {
         (**self).between(a, b, paused)
+    }
+    fn calendar_id(&self) -> Option<&CalendarId> {
+        (**self).calendar_id()
     }
 }
 

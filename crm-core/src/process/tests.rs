@@ -402,3 +402,236 @@ fn docs_processes_md_is_generated_from_the_builtins() {
         "docs/processes.md is stale: run `UPDATE_DOCS=1 cargo test -p crm-core process::tests::docs`"
     );
 }
+
+/// Data under which `guard` holds.
+pub(super) fn satisfying(guard: &Guard) -> DataValue {
+    match (guard.op, &guard.value) {
+        (Comparison::Gt, DataValue::Integer(i)) => DataValue::Integer(i + 1),
+        (Comparison::Lt, DataValue::Integer(i)) => DataValue::Integer(i - 1),
+        (Comparison::Ne, DataValue::Bool(b)) => DataValue::Bool(!b),
+        (_, v) => v.clone(),
+    }
+}
+
+/// Runs random valid outcomes (`choices`) with random gaps (minutes) on `def`, checking after
+/// every move that the instance stays on defined steps, and at the end that the time in steps
+/// adds up to the business time between start and end minus the paused (wait) time.
+pub(super) fn run_random_walk<C: BusinessClock>(
+    def: &ProcessDefinition,
+    clock: &C,
+    start: Instant,
+    steps: &[(usize, u32)],
+) -> ProcessInstance {
+    let mut inst = ProcessInstance::start(
+        def,
+        new_instance("P1", start, SlaTargets::from_definition(def)),
+    )
+    .unwrap();
+    let mut at = start;
+    for &(choice, gap) in steps {
+        let edges: Vec<_> = def.edges_from(inst.current()).collect();
+        if edges.is_empty() {
+            break;
+        }
+        let edge = edges[choice % edges.len()];
+        let mut data = InstanceData::new();
+        if let Some(g) = &edge.outcome.guard {
+            data.insert(g.key.clone(), satisfying(g));
+        }
+        at += chrono::Duration::minutes(i64::from(gap));
+        let performer = def.step(inst.current()).unwrap().performer.clone();
+        let mv = inst
+            .advance(def, clock, &edge.outcome.name, at, &performer, &data)
+            .unwrap();
+        assert_eq!(mv.to, inst.current());
+        assert!(def.step(inst.current()).is_some());
+        assert_eq!(def.edge(mv.edge).unwrap().from_index, mv.from);
+        assert_eq!(
+            inst.is_ended(),
+            def.step(inst.current()).unwrap().kind == StepKind::End
+        );
+    }
+    // Time in steps adds up.
+    let h = inst.history(def).unwrap();
+    let end = inst.entered_at();
+    let paused: Vec<TimeRange> = h
+        .iter()
+        .filter(|m| m.clock_paused)
+        .map(|m| TimeRange::new(m.entered_at, m.at).unwrap())
+        .collect();
+    let counted: i64 = h
+        .iter()
+        .filter(|m| !m.clock_paused)
+        .map(|m| m.business_time.as_secs())
+        .sum();
+    let all: i64 = h.iter().map(|m| m.business_time.as_secs()).sum();
+    assert_eq!(
+        counted,
+        clock.between(start, end, &paused).unwrap().as_secs()
+    );
+    assert_eq!(all, clock.between(start, end, &[]).unwrap().as_secs());
+    assert_eq!(counted, inst.active_time().as_secs());
+    if inst.is_ended()
+        && let Some(r) = inst.status(def, clock, end).unwrap().resolution
+    {
+        assert_eq!(r.used, inst.active_time());
+        assert!(matches!(r.state, SlaState::Met | SlaState::Breached));
+    }
+    inst
+}
+
+proptest::proptest! {
+    #[test]
+    fn random_walks_stay_on_defined_steps_and_time_adds_up(
+        which in 0usize..6,
+        steps in proptest::collection::vec((0usize..8, 0u32..3000), 0..40),
+    ) {
+        let def = &builtin::all().unwrap()[which];
+        run_random_walk(def, &AlwaysOpen, t("2026-03-06T15:00:00Z"), &steps);
+    }
+}
+
+/// The bench's definition: five steps in a cycle, each with a 1h SLA, and an end.
+pub(super) fn cycle() -> ProcessDefinition {
+    let mut spec = DefinitionSpec::new(DefinitionId::new("cycle").unwrap(), "Cycle", 1);
+    for i in 0..5 {
+        let kind = if i == 0 {
+            StepKind::Start
+        } else {
+            StepKind::Task
+        };
+        spec.steps.push(
+            Step::new(
+                format!("s{i}"),
+                format!("S{i}"),
+                "work",
+                Performer::queue(format!("q{i}")),
+                kind,
+            )
+            .with_sla(BusinessDuration::from_hours(1).unwrap()),
+        );
+        spec.edges.push(EdgeSpec::new(
+            format!("s{i}"),
+            "next",
+            format!("s{}", (i + 1) % 5),
+        ));
+    }
+    spec.steps.push(Step::new(
+        "end",
+        "End",
+        "done",
+        Performer::queue("q0"),
+        StepKind::End,
+    ));
+    spec.edges.push(EdgeSpec::new("s4", "finish", "end"));
+    spec.build().unwrap()
+}
+
+fn cycle_instances(
+    def: &ProcessDefinition,
+    instances: usize,
+    moves: usize,
+) -> Vec<ProcessInstance> {
+    let t0 = t("2026-03-02T09:00:00Z");
+    let performers: Vec<Performer> = (0..5).map(|i| Performer::queue(format!("q{i}"))).collect();
+    let template =
+        ProcessInstance::start(def, new_instance("I", t0, SlaTargets::from_definition(def)))
+            .unwrap();
+    (0..instances)
+        .map(|n| {
+            let mut inst = template.clone();
+            let mut at = t0;
+            for k in 0..moves {
+                // step k%5 takes (n + 7k) % 97 minutes: some over the 1h target
+                at += chrono::Duration::minutes(((n + 7 * k) % 97) as i64);
+                inst.advance(
+                    def,
+                    &AlwaysOpen,
+                    "next",
+                    at,
+                    &performers[k % 5],
+                    &InstanceData::new(),
+                )
+                .unwrap();
+            }
+            inst
+        })
+        .collect()
+}
+
+#[test]
+fn analytics_time_per_step_breaches_bottlenecks_and_workload() {
+    let def = cycle();
+    let instances = cycle_instances(&def, 20, 7);
+    let report = analyze(&def, &instances).unwrap();
+    assert_eq!(report.instances, 20);
+    assert_eq!(report.moves, 140);
+    // Recompute step s0 by hand.
+    let mut s0: Vec<i64> = instances
+        .iter()
+        .flat_map(|i| {
+            i.moves()
+                .iter()
+                .filter(|m| m.from == 0)
+                .map(|m| m.business_time.as_secs())
+        })
+        .collect();
+    s0.sort();
+    let st = &report.steps[0];
+    assert_eq!(st.count, s0.len() as u64);
+    assert_eq!(st.total_seconds, s0.iter().sum::<i64>());
+    assert_eq!(st.max.as_secs(), *s0.last().unwrap());
+    let rank = |p: usize| s0[(p * s0.len()).div_ceil(100) - 1];
+    assert_eq!(st.p50.as_secs(), rank(50));
+    assert_eq!(st.p90.as_secs(), rank(90));
+    let over = s0.iter().filter(|&&s| s > 3600).count() as u64;
+    assert_eq!(st.breached, over);
+    assert_eq!(st.with_target, st.count);
+    // Every instance is open in step s2 (7 moves around a 5-cycle).
+    assert_eq!(report.steps[2].open, 20);
+    // Rankings are sorted.
+    assert!(
+        report
+            .bottlenecks_by_time
+            .windows(2)
+            .all(|w| w[0].total_seconds >= w[1].total_seconds)
+    );
+    assert!(
+        report
+            .bottlenecks_by_breach_share
+            .windows(2)
+            .all(|w| w[0].breach_share >= w[1].breach_share)
+    );
+    // Workload: each queue performs exactly one step here.
+    assert_eq!(report.performers.len(), 5);
+    let q0 = report
+        .performers
+        .iter()
+        .find(|p| p.performer == Performer::queue("q0"))
+        .unwrap();
+    assert_eq!(q0.moves, st.count);
+    assert_eq!(q0.open, 0);
+    // Instances of another definition are refused.
+    let other = builtin::complaint().unwrap();
+    assert_eq!(
+        analyze(&other, &instances).unwrap_err().kind(),
+        ErrorKind::Validation
+    );
+}
+
+/// 1,000,000 recorded moves analysed in under a second (release build:
+/// `cargo test --release -p crm-core analytics_over_a_million -- --ignored --nocapture`).
+#[test]
+#[ignore = "timing test: run in release"]
+fn analytics_over_a_million_moves() {
+    let def = cycle();
+    let instances = cycle_instances(&def, 100_000, 10);
+    let started = std::time::Instant::now();
+    let report = analyze(&def, &instances).unwrap();
+    let took = started.elapsed();
+    println!("analyze: {} moves in {took:?}", report.moves);
+    assert_eq!(report.moves, 1_000_000);
+    if !cfg!(debug_assertions) {
+        assert!(took < std::time::Duration::from_secs(1), "{took:?}");
+    }
+}
