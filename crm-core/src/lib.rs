@@ -12,7 +12,9 @@ pub mod ids;
 pub mod money;
 pub mod process;
 
-pub use calendar::{BusinessDuration, TimeRange};
+pub use calendar::{
+    BusinessCalendar, BusinessDuration, Holiday, TimeRange, WeeklyHours, WorkingInterval,
+};
 pub use error::{Error, ErrorKind, Result};
 pub use ids::*;
 pub use money::{Currency, Money, Rounding};

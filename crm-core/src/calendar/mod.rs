@@ -1,5 +1,18 @@
-//! Business time: durations that count only working time, and (being built) the business
-//! calendar that measures them.
+//! Business time: durations that count only working time, and the business calendar that
+//! measures them.
+//!
+//! A [`BusinessCalendar`] has an IANA time zone, [`WeeklyHours`] made of [`WorkingInterval`]s
+//! (local wall-clock times, several per day, up to `24:00`) and [`Holiday`]s (closed all day
+//! or open during their own hours). It adds a [`BusinessDuration`] to an instant and measures
+//! the business time between two instants, minus paused [`TimeRange`]s, correctly across
+//! daylight-saving changes and without walking minute by minute. See `docs/calendar.md`.
+
+mod business;
+mod hours;
+mod zone;
+
+pub use business::BusinessCalendar;
+pub use hours::{Holiday, SECONDS_PER_DAY, WeeklyHours, WorkingInterval};
 
 use crate::Instant;
 use crate::error::{Error, Result};
