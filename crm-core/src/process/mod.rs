@@ -26,6 +26,8 @@ mod render;
 pub mod sla;
 
 #[cfg(test)]
+mod story;
+#[cfg(test)]
 mod tests;
 
 pub use analytics::{ProcessReport, analyze};

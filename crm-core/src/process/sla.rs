@@ -13,7 +13,8 @@ use std::fmt;
 
 /// Business-time arithmetic that instances need from a business calendar.
 ///
-/// [`crate::calendar::BusinessCalendar`] implements it; a host may plug in its own.
+/// [`crate::calendar::BusinessCalendar`] implements it (and checks its id against the
+/// instance's calendar); a host may plug in its own.
 pub trait BusinessClock {
     /// The instant `d` of business time after `at`, not counting `paused` ranges.
     fn add(&self, at: Instant, d: BusinessDuration, paused: &[TimeRange]) -> Result<Instant>;
@@ -344,5 +345,17 @@ impl fmt::Display for SlaStatus {
             f.write_str(" (clock paused)")?;
         }
         Ok(())
+    }
+}
+
+impl BusinessClock for crate::calendar::BusinessCalendar {
+    fn add(&self, at: Instant, d: BusinessDuration, paused: &[TimeRange]) -> Result<Instant> {
+        crate::calendar::BusinessCalendar::add(self, at, d, paused)
+    }
+    fn between(&self, a: Instant, b: Instant, paused: &[TimeRange]) -> Result<BusinessDuration> {
+        crate::calendar::BusinessCalendar::between(self, a, b, paused)
+    }
+    fn calendar_id(&self) -> Option<&CalendarId> {
+        Some(self.id())
     }
 }
