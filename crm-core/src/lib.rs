@@ -16,6 +16,7 @@ pub mod lifecycle;
 pub mod money;
 pub mod obligation;
 pub mod party;
+pub mod process;
 
 pub use calendar::{
     BusinessCalendar, BusinessDuration, Holiday, TimeRange, WeeklyHours, WorkingInterval,

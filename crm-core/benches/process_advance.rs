@@ -1,0 +1,104 @@
+//! Advancing a process instance: one move around a 5-step cycle, the move record included.
+// Benchmark code, like test code, may unwrap and index: a failure should stop the run loudly.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use crm_core::calendar::{BusinessDuration, TimeRange};
+use crm_core::process::{
+    BusinessClock, DefinitionSpec, EdgeSpec, InstanceData, NewInstance, Performer,
+    ProcessDefinition, ProcessInstance, SlaTargets, Step, StepKind,
+};
+use crm_core::{AgreementId, CalendarId, CustomerId, DefinitionId, InstanceId, Instant};
+use std::hint::black_box;
+
+/// Every second is business time.
+struct AlwaysOpen;
+
+impl BusinessClock for AlwaysOpen {
+    fn add(&self, at: Instant, d: BusinessDuration, _: &[TimeRange]) -> crm_core::Result<Instant> {
+        Ok(at + chrono::Duration::seconds(d.as_secs()))
+    }
+    fn between(
+        &self,
+        a: Instant,
+        b: Instant,
+        _: &[TimeRange],
+    ) -> crm_core::Result<BusinessDuration> {
+        BusinessDuration::from_secs((b - a).num_seconds())
+    }
+}
+
+fn cycle() -> ProcessDefinition {
+    let q = |i: usize| Performer::queue(format!("q{i}"));
+    let mut spec = DefinitionSpec::new(DefinitionId::new("cycle").unwrap(), "Cycle", 1);
+    for i in 0..5 {
+        let kind = if i == 0 {
+            StepKind::Start
+        } else {
+            StepKind::Task
+        };
+        let step = Step::new(format!("s{i}"), format!("S{i}"), "work", q(i), kind)
+            .with_sla(BusinessDuration::from_hours(1).unwrap());
+        spec.steps.push(step);
+        spec.edges.push(EdgeSpec::new(
+            format!("s{i}"),
+            "next",
+            format!("s{}", (i + 1) % 5),
+        ));
+    }
+    spec.steps
+        .push(Step::new("end", "End", "done", q(0), StepKind::End));
+    spec.edges.push(EdgeSpec::new("s4", "finish", "end"));
+    spec.build().unwrap()
+}
+
+fn bench(c: &mut Criterion) {
+    let def = cycle();
+    let t0: Instant = "2026-03-02T09:00:00Z".parse().unwrap();
+    let template = ProcessInstance::start(
+        &def,
+        NewInstance {
+            id: InstanceId::new("I1").unwrap(),
+            customer: CustomerId::new("C1").unwrap(),
+            agreement: Some(AgreementId::new("A1").unwrap()),
+            calendar: CalendarId::new("cal").unwrap(),
+            at: t0,
+            data: InstanceData::new(),
+            sla: SlaTargets::from_definition(&def),
+        },
+    )
+    .unwrap();
+    let performers: Vec<Performer> = (0..5).map(|i| Performer::queue(format!("q{i}"))).collect();
+    let no_data = InstanceData::new();
+    let clock = AlwaysOpen;
+    let step = chrono::Duration::minutes(7);
+
+    c.bench_function("process_advance", |b| {
+        let mut inst = template.clone();
+        let mut at = t0;
+        let mut k = 0usize;
+        b.iter(|| {
+            if inst.moves().len() >= 4096 {
+                inst = template.clone();
+                at = t0;
+                k = 0;
+            }
+            at += step;
+            let mv = inst
+                .advance(
+                    &def,
+                    &clock,
+                    black_box("next"),
+                    at,
+                    &performers[k],
+                    &no_data,
+                )
+                .unwrap();
+            k = (k + 1) % 5;
+            black_box(mv)
+        })
+    });
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,41 @@
+//! Processes (BPM): definitions as graphs of steps joined by outcomes, instances that move
+//! through them against SLA deadlines on a business calendar, analytics over recorded moves,
+//! and the built-in definitions.
+//!
+//! - [`ProcessDefinition`]: a checked petgraph graph, built from a [`DefinitionSpec`]
+//!   (validation lists every problem), drawn with [`ProcessDefinition::to_mermaid`] and
+//!   [`ProcessDefinition::to_dot`].
+//! - [`ProcessInstance`]: [`ProcessInstance::start`] with a [`NewInstance`] (the SLA targets
+//!   that apply, with their sources, are an explicit [`SlaTargets`] input),
+//!   [`ProcessInstance::advance`] along an outcome, [`ProcessInstance::status`] at an instant.
+//! - [`analytics::analyze`]: time per step, breach share, bottlenecks, workload per performer.
+//! - [`builtin`]: line lifecycles (drawn from [`crate::agreement::TRANSITIONS`]), field visits,
+//!   complaints, collections, lead to order; [`ProcessCatalog`] maps interaction kinds to
+//!   definitions.
+//!
+//! Everything here is pure: instants are passed in, business time comes from a
+//! [`BusinessClock`] passed in.
+
+pub mod analytics;
+pub mod builtin;
+pub mod catalog;
+pub mod definition;
+pub mod guard;
+pub mod instance;
+mod render;
+pub mod sla;
+
+#[cfg(test)]
+mod story;
+#[cfg(test)]
+mod tests;
+
+pub use analytics::{ProcessReport, analyze};
+pub use catalog::ProcessCatalog;
+pub use definition::{
+    DefinitionSpec, EdgeSpec, EdgeView, Outcome, OutcomeIndex, Performer, ProcessDefinition, Step,
+    StepIndex, StepKind,
+};
+pub use guard::{Comparison, DataValue, Guard, InstanceData};
+pub use instance::{AdvanceInput, InstanceStatus, Move, MoveView, NewInstance, ProcessInstance};
+pub use sla::{BusinessClock, ResolvedSla, SlaSource, SlaState, SlaStatus, SlaTarget, SlaTargets};
