@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod error;
 pub mod ids;
 pub mod money;
+pub mod policy;
 
 pub use calendar::{BusinessDuration, TimeRange};
 pub use error::{Error, ErrorKind, Result};
