@@ -1306,18 +1306,15 @@ impl DecisionTable {
         }
 
         // Rows: ids, names, parse cells to raw sets and outputs to values.
-        let input_pos: BTreeMap<&str, usize> = spec
-            .inputs
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.name.as_str(), i))
-            .collect();
-        let output_pos: BTreeMap<&str, usize> = spec
-            .outputs
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.name.as_str(), i))
-            .collect();
+        // A name declared twice (already reported) refers to its first declaration.
+        let mut input_pos: BTreeMap<&str, usize> = BTreeMap::new();
+        for (i, c) in spec.inputs.iter().enumerate() {
+            input_pos.entry(c.name.as_str()).or_insert(i);
+        }
+        let mut output_pos: BTreeMap<&str, usize> = BTreeMap::new();
+        for (i, c) in spec.outputs.iter().enumerate() {
+            output_pos.entry(c.name.as_str()).or_insert(i);
+        }
         let mut ids = BTreeSet::new();
         // raw[rule][input]
         let mut raws: Vec<Vec<Option<(Raw, String)>>> = Vec::with_capacity(spec.rules.len());
@@ -2039,5 +2036,573 @@ pub(crate) fn invalid(name: &str, problems: Vec<String>) -> Error {
     Error::InvalidDefinition {
         what: format!("decision table {name:?}"),
         problems,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    const EXAMPLE: &str = r#"{
+      "name": "discount",
+      "hit_policy": "first",
+      "inputs": [
+        {"name": "revenue", "type": "money", "currency": "EUR"},
+        {"name": "segment", "type": "enumeration", "values": ["consumer", "smb", "corporate"]},
+        {"name": "churn_risk", "type": "decimal"},
+        {"name": "years", "type": "integer"}
+      ],
+      "outputs": [
+        {"name": "discount", "type": "decimal"},
+        {"name": "offer", "type": "string"}
+      ],
+      "rules": [
+        {"id": "D1", "when": {"segment": {"op": "eq", "value": "corporate"},
+                               "revenue": {"op": "ge", "value": "100000.00"}},
+                     "then": {"discount": "0.15", "offer": "account_manager"}},
+        {"id": "D2", "when": {"churn_risk": {"op": "between", "low": "0.6", "high": "1"}},
+                     "then": {"discount": "0.10", "offer": "retention_call"}},
+        {"id": "D3", "when": {"years": {"op": "in", "values": [5, 10, 15]}},
+                     "then": {"discount": "0.05"}},
+        {"id": "D4", "then": {"discount": "0"}}
+      ]
+    }"#;
+
+    fn eur(s: &str) -> Value {
+        Value::money(Money::parse(s, "EUR").unwrap())
+    }
+
+    fn facts(revenue: &str, segment: &str, churn: &str, years: i64) -> Facts {
+        Facts::from([
+            ("revenue".to_string(), eur(revenue)),
+            ("segment".to_string(), Value::string(segment)),
+            (
+                "churn_risk".to_string(),
+                Value::decimal(churn.parse().unwrap()),
+            ),
+            ("years".to_string(), Value::integer(years)),
+        ])
+    }
+
+    fn problems(e: Error) -> Vec<String> {
+        match e {
+            Error::InvalidDefinition { problems, .. } => problems,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_json_table_evaluates_and_explains_itself() {
+        let t = DecisionTable::from_json(EXAMPLE).unwrap();
+        let e = t
+            .evaluate(&facts("150000.00", "corporate", "0.7", 5))
+            .unwrap();
+        assert_eq!(e.matched_rules, ["D1", "D2", "D3", "D4"]);
+        assert_eq!(e.selected_rules, ["D1"]);
+        let out = e.outputs().unwrap();
+        assert_eq!(out["discount"], Value::decimal("0.15".parse().unwrap()));
+        assert_eq!(out["offer"], Value::string("account_manager"));
+        assert_eq!(
+            e.reasons,
+            ["rule D1: revenue 150000.00 EUR ≥ 100000.00 and segment corporate = corporate"]
+        );
+        let e = t.evaluate(&facts("10.00", "smb", "0.2", 10)).unwrap();
+        assert_eq!(e.selected_rules, ["D3"]);
+        assert_eq!(e.reasons, ["rule D3: years 10 in {5, 10, 15}"]);
+        assert!(!e.outputs().unwrap().contains_key("offer"));
+        let e = t.evaluate(&facts("10.00", "smb", "0.2", 11)).unwrap();
+        assert_eq!(e.reasons, ["rule D4: no conditions"]);
+    }
+
+    #[test]
+    fn tables_round_trip_through_json() {
+        let t = DecisionTable::from_json(EXAMPLE).unwrap();
+        let json = t.to_json().unwrap();
+        let back: DecisionTable = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, t);
+        let v =
+            serde_json::to_string(&t.evaluate(&facts("1.00", "smb", "0.9", 1)).unwrap()).unwrap();
+        let e: Evaluation = serde_json::from_str(&v).unwrap();
+        assert_eq!(e.selected_rules, ["D2"]);
+        for v in [
+            eur("1.50"),
+            Value::decimal("0.25".parse().unwrap()),
+            Value::integer(-3),
+            Value::boolean(true),
+            Value::string("x"),
+            Value::date(NaiveDate::from_ymd_opt(2026, 1, 31).unwrap()),
+        ] {
+            let json = serde_json::to_string(&v).unwrap();
+            assert_eq!(serde_json::from_str::<Value>(&json).unwrap(), v, "{json}");
+        }
+        assert_eq!(
+            serde_json::to_string(&Value::decimal("0.25".parse().unwrap())).unwrap(),
+            r#"{"type":"decimal","value":"0.25"}"#
+        );
+        // A bad table read from JSON is checked like one built in code.
+        let bad = EXAMPLE.replace("\"0.15\"", "\"lots\"");
+        assert!(serde_json::from_str::<DecisionTable>(&bad).is_err());
+        assert_eq!(
+            DecisionTable::from_json(&bad).unwrap_err().kind(),
+            ErrorKind::InvalidDefinition
+        );
+        assert_eq!(
+            DecisionTable::from_json("{").unwrap_err().kind(),
+            ErrorKind::Json
+        );
+    }
+
+    #[test]
+    fn mistyped_and_unknown_cells_are_all_reported() {
+        let bad = r#"{
+          "name": "bad", "hit_policy": "first",
+          "inputs": [
+            {"name": "n", "type": "integer"},
+            {"name": "amount", "type": "money", "currency": "EUR"},
+            {"name": "flag", "type": "boolean"},
+            {"name": "day", "type": "date"},
+            {"name": "level", "type": "enumeration", "values": ["a", "b"]},
+            {"name": "name", "type": "string"},
+            {"name": "n", "type": "decimal"}
+          ],
+          "outputs": [{"name": "out", "type": "integer"}],
+          "rules": [
+            {"id": "R1", "when": {"n": {"op": "eq", "value": "abc"},
+                                   "amount": {"op": "lt", "value": "1.234"},
+                                   "flag": {"op": "eq", "value": 1},
+                                   "day": {"op": "ge", "value": "2026-13-01"},
+                                   "level": {"op": "eq", "value": "c"},
+                                   "name": {"op": "lt", "value": "x"},
+                                   "nope": {"op": "any"}},
+                         "then": {"out": "1.5", "other": 1}},
+            {"id": "R1", "then": {"out": 1}},
+            {"id": "R3", "when": {"n": {"op": "between", "low": 5, "high": 3}}, "then": {"out": 1}}
+          ]
+        }"#;
+        let p = problems(DecisionTable::from_json(bad).unwrap_err());
+        for needle in [
+            "input \"n\" is declared twice",
+            "rule R1, input \"n\" (integer): Text(\"abc\") is not an integer",
+            "rule R1, input \"amount\" (money (EUR)): \"1.234\" is not an amount in EUR",
+            "rule R1, input \"flag\" (boolean): Integer(1) is not a boolean",
+            "rule R1, input \"day\" (date): \"2026-13-01\" is not a date (YYYY-MM-DD)",
+            "rule R1, input \"level\" (enumeration {a, b}): \"c\" is not one of {a, b}",
+            "rule R1, input \"name\" (string): operator lt does not apply to a string input",
+            "rule R1: unknown input \"nope\"",
+            "rule R1, output \"out\" (integer): Text(\"1.5\") is not an integer",
+            "rule R1: unknown output \"other\"",
+            "rule id \"R1\" is used twice",
+        ] {
+            assert!(
+                p.iter().any(|x| x == needle),
+                "missing {needle:?} in {p:#?}"
+            );
+        }
+    }
+
+    fn int_table(policy: HitPolicy, rows: &[(&str, Condition)]) -> Result<DecisionTable> {
+        DecisionTable::new(DecisionTableSpec {
+            name: "t".into(),
+            hit_policy: policy,
+            inputs: vec![ColumnDef::new("x", ValueType::Integer)],
+            outputs: vec![ColumnDef::new("y", ValueType::Integer)],
+            rules: rows
+                .iter()
+                .map(|(id, c)| RuleSpec::new(*id).when("x", c.clone()).then("y", 1i64))
+                .collect(),
+        })
+    }
+
+    fn between(lo: i64, hi: i64, li: bool, hi_inc: bool) -> Condition {
+        Condition::Between {
+            low: lo.into(),
+            high: hi.into(),
+            low_inclusive: li,
+            high_inclusive: hi_inc,
+        }
+    }
+
+    #[test]
+    fn unique_overlaps_are_exact_per_type() {
+        // Closed ends touching overlap; half-open ends do not.
+        let e = int_table(
+            HitPolicy::Unique,
+            &[
+                ("A", between(0, 10, true, true)),
+                ("B", between(10, 20, true, true)),
+            ],
+        )
+        .unwrap_err();
+        assert_eq!(
+            problems(e),
+            ["rules A and B overlap: some input matches both under hit policy unique"]
+        );
+        int_table(
+            HitPolicy::Unique,
+            &[
+                ("A", between(0, 10, true, false)),
+                ("B", between(10, 20, true, true)),
+            ],
+        )
+        .unwrap();
+        // Integers are discrete: (3, 4) holds no integer.
+        let e = int_table(HitPolicy::Unique, &[("A", between(3, 4, false, false))]).unwrap_err();
+        assert_eq!(
+            problems(e),
+            ["rule A, input \"x\": the condition can never be met"]
+        );
+        // x < 5 and x ≥ 5 do not overlap; x ≠ 5 and x in {5} do not; x ≠ 5 and x > 4 do.
+        int_table(
+            HitPolicy::Unique,
+            &[
+                ("A", Condition::Lt { value: 5.into() }),
+                ("B", Condition::Ge { value: 5.into() }),
+            ],
+        )
+        .unwrap();
+        int_table(
+            HitPolicy::Unique,
+            &[
+                ("A", Condition::Ne { value: 5.into() }),
+                (
+                    "B",
+                    Condition::In {
+                        values: vec![5.into()],
+                    },
+                ),
+            ],
+        )
+        .unwrap();
+        assert!(
+            int_table(
+                HitPolicy::Unique,
+                &[
+                    ("A", Condition::Ne { value: 5.into() }),
+                    ("B", Condition::Gt { value: 4.into() }),
+                ],
+            )
+            .is_err()
+        );
+        // Money is discrete in minor units; decimals are dense.
+        let money = |c: Condition, dc: Condition| {
+            DecisionTable::new(DecisionTableSpec {
+                name: "m".into(),
+                hit_policy: HitPolicy::Unique,
+                inputs: vec![
+                    ColumnDef::new(
+                        "m",
+                        ValueType::Money {
+                            currency: Currency::new("EUR").unwrap(),
+                        },
+                    ),
+                    ColumnDef::new("d", ValueType::Decimal),
+                ],
+                outputs: vec![],
+                rules: vec![RuleSpec::new("A").when("m", c).when("d", dc)],
+            })
+        };
+        let open = |a: &str, b: &str| Condition::Between {
+            low: a.into(),
+            high: b.into(),
+            low_inclusive: false,
+            high_inclusive: false,
+        };
+        // No cent lies strictly between 1.00 and 1.01; decimals do.
+        let p = problems(money(open("1.00", "1.01"), open("1.00", "1.01")).unwrap_err());
+        assert_eq!(p, ["rule A, input \"m\": the condition can never be met"]);
+        // But no decimal lies strictly between two neighbours at the 28th place.
+        let p = problems(
+            money(Condition::Any, open("1", "1.0000000000000000000000000001")).unwrap_err(),
+        );
+        assert_eq!(p, ["rule A, input \"d\": the condition can never be met"]);
+        // Strings: x ≠ a and x ≠ b still share every other string.
+        let strings = |a: Condition, b: Condition| {
+            DecisionTable::new(DecisionTableSpec {
+                name: "s".into(),
+                hit_policy: HitPolicy::Unique,
+                inputs: vec![ColumnDef::new("s", ValueType::String)],
+                outputs: vec![],
+                rules: vec![
+                    RuleSpec::new("A").when("s", a),
+                    RuleSpec::new("B").when("s", b),
+                ],
+            })
+        };
+        assert!(
+            strings(
+                Condition::Ne { value: "a".into() },
+                Condition::Ne { value: "b".into() }
+            )
+            .is_err()
+        );
+        strings(
+            Condition::In {
+                values: vec!["a".into(), "b".into()],
+            },
+            Condition::NotIn {
+                values: vec!["a".into(), "b".into()],
+            },
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn first_reports_rows_that_can_never_match() {
+        let e = int_table(
+            HitPolicy::First,
+            &[
+                ("A", Condition::Lt { value: 10.into() }),
+                ("B", Condition::Eq { value: 3.into() }),
+                ("C", Condition::Ge { value: 10.into() }),
+                ("D", between(0, 20, true, true)),
+                ("E", Condition::Any),
+            ],
+        )
+        .unwrap_err();
+        assert_eq!(
+            problems(e),
+            [
+                "rule B can never match under hit policy first: covered by A",
+                "rule D can never match under hit policy first: covered by A, C",
+                "rule E can never match under hit policy first: covered by A, C",
+            ]
+        );
+    }
+
+    #[test]
+    fn hit_policies_priority_and_collect() {
+        let spec = |policy: HitPolicy, outputs: Vec<ColumnDef>| {
+            let mut rules = vec![
+                RuleSpec::new("R1")
+                    .when("x", Condition::Ge { value: 0.into() })
+                    .then("level", "low")
+                    .then("n", 1i64),
+                RuleSpec::new("R2")
+                    .when("x", Condition::Ge { value: 10.into() })
+                    .then("level", "high")
+                    .then("n", 5i64),
+                RuleSpec::new("R3")
+                    .when("x", Condition::Ge { value: 5.into() })
+                    .then("level", "medium")
+                    .then("n", 2i64),
+            ];
+            for r in &mut rules {
+                r.then.retain(|k, _| outputs.iter().any(|o| &o.name == k));
+            }
+            DecisionTableSpec {
+                name: "h".into(),
+                hit_policy: policy,
+                inputs: vec![ColumnDef::new("x", ValueType::Integer)],
+                outputs,
+                rules,
+            }
+        };
+        let level = ColumnDef::new(
+            "level",
+            ValueType::Enumeration {
+                values: vec!["high".into(), "medium".into(), "low".into()],
+            },
+        );
+        let n = ColumnDef::new("n", ValueType::Integer);
+        let x = |v: i64| Facts::from([("x".to_string(), Value::integer(v))]);
+        let p =
+            DecisionTable::new(spec(HitPolicy::Priority, vec![level.clone(), n.clone()])).unwrap();
+        let e = p.evaluate(&x(12)).unwrap();
+        assert_eq!(e.selected_rules, ["R2"]);
+        assert_eq!(e.outputs().unwrap()["level"], Value::string("high"));
+        assert_eq!(p.evaluate(&x(6)).unwrap().selected_rules, ["R3"]);
+        assert_eq!(
+            p.evaluate(&x(-1)).unwrap().result,
+            EvaluationResult::NoMatch
+        );
+        assert!(DecisionTable::new(spec(HitPolicy::Priority, vec![n.clone()])).is_err());
+
+        let agg = |policy| {
+            DecisionTable::new(spec(policy, vec![n.clone()]))
+                .unwrap()
+                .evaluate(&x(12))
+                .unwrap()
+                .result
+        };
+        let one = |v: i64| EvaluationResult::Aggregate {
+            outputs: BTreeMap::from([("n".to_string(), Value::integer(v))]),
+        };
+        assert_eq!(agg(HitPolicy::CollectSum), one(8));
+        assert_eq!(agg(HitPolicy::CollectMin), one(1));
+        assert_eq!(agg(HitPolicy::CollectMax), one(5));
+        assert_eq!(
+            agg(HitPolicy::CollectCount),
+            EvaluationResult::Count { count: 3 }
+        );
+        let EvaluationResult::List { rows } = agg(HitPolicy::CollectList) else {
+            panic!()
+        };
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[1].rule, "R2");
+        let p =
+            problems(DecisionTable::new(spec(HitPolicy::CollectSum, vec![level, n])).unwrap_err());
+        assert!(p[0].contains("collect_sum needs"), "{p:?}");
+    }
+
+    #[test]
+    fn missing_and_mistyped_inputs_are_typed_errors() {
+        let t = DecisionTable::from_json(EXAMPLE).unwrap();
+        let mut f = facts("1.00", "smb", "0.1", 1);
+        f.remove("years");
+        let e = t.evaluate(&f).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Validation);
+        assert!(e.to_string().contains("input years"), "{e}");
+        let mut f = facts("1.00", "smb", "0.1", 1);
+        f.insert("years".into(), Value::string("ten"));
+        let e = t.evaluate(&f).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Validation);
+        assert!(
+            e.to_string().contains("expected a integer, got a string"),
+            "{e}"
+        );
+        let mut f = facts("1.00", "smb", "0.1", 1);
+        f.insert(
+            "revenue".into(),
+            Value::money(Money::parse("1.00", "USD").unwrap()),
+        );
+        assert_eq!(
+            t.evaluate(&f).unwrap_err().kind(),
+            ErrorKind::CurrencyMismatch
+        );
+        let f = facts("1.00", "government", "0.1", 1);
+        assert_eq!(t.evaluate(&f).unwrap_err().kind(), ErrorKind::Validation);
+    }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// A random integer row over two columns within [0, 12].
+        fn int_cond() -> impl Strategy<Value = Condition> {
+            prop_oneof![
+                Just(Condition::Any),
+                (0i64..=12).prop_map(|v| Condition::Eq { value: v.into() }),
+                (0i64..=12).prop_map(|v| Condition::Ne { value: v.into() }),
+                (0i64..=12).prop_map(|v| Condition::Lt { value: v.into() }),
+                (0i64..=12).prop_map(|v| Condition::Ge { value: v.into() }),
+                (0i64..=12, 0i64..=6, any::<bool>(), any::<bool>()).prop_map(|(a, w, li, hi)| {
+                    Condition::Between {
+                        low: a.into(),
+                        high: (a + w).into(),
+                        low_inclusive: li,
+                        high_inclusive: hi,
+                    }
+                }),
+                proptest::collection::vec(0i64..=12, 1..4).prop_map(|vs| Condition::In {
+                    values: vs.into_iter().map(Literal::from).collect()
+                }),
+            ]
+        }
+
+        /// A random decimal condition with ends on the 0.5 grid in [0, 6].
+        fn dec_cond() -> impl Strategy<Value = Condition> {
+            let half = |k: i64| Literal::Text(Decimal::new(k * 5, 1).to_string());
+            prop_oneof![
+                Just(Condition::Any),
+                (0i64..=12).prop_map(move |k| Condition::Lt { value: half(k) }),
+                (0i64..=12).prop_map(move |k| Condition::Gt { value: half(k) }),
+                (0i64..=12).prop_map(move |k| Condition::Eq { value: half(k) }),
+                (0i64..=12, 0i64..=4, any::<bool>(), any::<bool>()).prop_map(
+                    move |(a, w, li, hi)| Condition::Between {
+                        low: half(a),
+                        high: half(a + w),
+                        low_inclusive: li,
+                        high_inclusive: hi,
+                    }
+                ),
+            ]
+        }
+
+        fn table(policy: HitPolicy, rows: &[(Condition, Condition)]) -> Result<DecisionTable> {
+            DecisionTable::new(DecisionTableSpec {
+                name: "p".into(),
+                hit_policy: policy,
+                inputs: vec![
+                    ColumnDef::new("x", ValueType::Integer),
+                    ColumnDef::new("d", ValueType::Decimal),
+                ],
+                outputs: vec![],
+                rules: rows
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (a, b))| {
+                        RuleSpec::new(format!("R{i}"))
+                            .when("x", a.clone())
+                            .when("d", b.clone())
+                    })
+                    .collect(),
+            })
+        }
+
+        /// Every input point that matters: integers just outside and inside [0, 18] and
+        /// decimals on the 0.25 grid up to 8.25 (any non-empty intersection of 0.5-grid intervals holds
+        /// one), so brute force over them is exhaustive.
+        fn points() -> Vec<Facts> {
+            let mut out = Vec::new();
+            for x in -1i64..=19 {
+                for q in -1i64..=33 {
+                    out.push(Facts::from([
+                        ("x".to_string(), Value::integer(x)),
+                        ("d".to_string(), Value::decimal(Decimal::new(q * 25, 2))),
+                    ]));
+                }
+            }
+            out
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(96))]
+
+            #[test]
+            fn unique_overlaps_are_always_detected(
+                rows in proptest::collection::vec((int_cond(), dec_cond()), 1..7)
+            ) {
+                let Ok(collect) = table(HitPolicy::CollectList, &rows) else {
+                    // Some condition can never be met (e.g. an empty half-open range).
+                    return Ok(());
+                };
+                let mut brute = BTreeSet::new();
+                for f in points() {
+                    let m = collect.evaluate(&f).unwrap().matched_rules;
+                    for (i, a) in m.iter().enumerate() {
+                        for b in m.iter().skip(i + 1) {
+                            brute.insert((a.clone(), b.clone()));
+                        }
+                    }
+                }
+                let stat: BTreeSet<_> = collect.overlapping_rules().into_iter().collect();
+                prop_assert_eq!(&stat, &brute);
+                prop_assert_eq!(table(HitPolicy::Unique, &rows).is_ok(), brute.is_empty());
+            }
+
+            #[test]
+            fn first_unreachable_rows_match_brute_force(
+                rows in proptest::collection::vec((int_cond(), dec_cond()), 1..7)
+            ) {
+                let Ok(collect) = table(HitPolicy::CollectList, &rows) else {
+                    return Ok(());
+                };
+                let mut reached = BTreeSet::new();
+                for f in points() {
+                    if let Some(first) = collect.evaluate(&f).unwrap().matched_rules.first() {
+                        reached.insert(first.clone());
+                    }
+                }
+                let never: BTreeSet<String> =
+                    collect.unreachable_rules().into_iter().map(|u| u.rule).collect();
+                let brute: BTreeSet<String> = (0..rows.len())
+                    .map(|i| format!("R{i}"))
+                    .filter(|id| !reached.contains(id))
+                    .collect();
+                prop_assert_eq!(&never, &brute);
+                prop_assert_eq!(table(HitPolicy::First, &rows).is_ok(), brute.is_empty());
+            }
+        }
     }
 }
