@@ -16,6 +16,7 @@ pub mod lifecycle;
 pub mod money;
 pub mod obligation;
 pub mod party;
+pub mod policy;
 pub mod process;
 
 pub use calendar::{
