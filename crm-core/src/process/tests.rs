@@ -370,7 +370,7 @@ fn instances_round_trip_through_json_and_replay_identically() {
         i
     };
     let a = run();
-    let b = run();
+    let b = ProcessInstance::replay(&def, &AlwaysOpen, start.clone(), &inputs).unwrap();
     assert_eq!(
         serde_json::to_string(&a).unwrap(),
         serde_json::to_string(&b).unwrap()
