@@ -511,6 +511,12 @@ impl ProcessInstance {
         self.current
     }
 
+    /// The current step in `def` (`None` when `def` is not this instance's definition).
+    pub fn current_step_in<'d>(&self, def: &'d ProcessDefinition) -> Option<&'d Step> {
+        self.check_definition(def).ok()?;
+        def.step(self.current)
+    }
+
     /// When the current step was entered.
     pub fn entered_at(&self) -> Instant {
         self.entered_at

@@ -440,6 +440,13 @@ pub(super) fn run_random_walk<C: BusinessClock>(
         }
         at += chrono::Duration::minutes(i64::from(gap));
         let performer = def.step(inst.current()).unwrap().performer.clone();
+        // A bad outcome is refused and changes nothing.
+        let before = inst.clone();
+        let err = inst
+            .advance(def, clock, "no_such_outcome", at, &performer, &data)
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidTransition);
+        assert_eq!(inst, before);
         let mv = inst
             .advance(def, clock, &edge.outcome.name, at, &performer, &data)
             .unwrap();
