@@ -1,9 +1,16 @@
-//! Advancing a process instance: one move around a 5-step cycle, the move record included.
+//! Advancing a process instance: one move around a 5-step cycle, the move record included
+//! (the business time in the step is measured on the calendar passed in).
+//!
+//! `process_advance/berlin_calendar`: Mon-Fri 09:00-17:00 Europe/Berlin, moves 7 minutes apart
+//! (so some cross nights and weekends). `process_advance/always_open`: every second counts,
+//! which isolates the process module's own cost.
 // Benchmark code, like test code, may unwrap and index: a failure should stop the run loudly.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use crm_core::calendar::{BusinessDuration, TimeRange};
+use crm_core::calendar::{
+    BusinessCalendar, BusinessDuration, TimeRange, WeeklyHours, WorkingInterval,
+};
 use crm_core::process::{
     BusinessClock, DefinitionSpec, EdgeSpec, InstanceData, NewInstance, Performer,
     ProcessDefinition, ProcessInstance, SlaTargets, Step, StepKind,
@@ -69,11 +76,48 @@ fn bench(c: &mut Criterion) {
     )
     .unwrap();
     let performers: Vec<Performer> = (0..5).map(|i| Performer::queue(format!("q{i}"))).collect();
-    let no_data = InstanceData::new();
-    let clock = AlwaysOpen;
     let step = chrono::Duration::minutes(7);
+    let berlin = BusinessCalendar::new(
+        CalendarId::new("cal").unwrap(),
+        "Europe/Berlin",
+        WeeklyHours::monday_to_friday(&[WorkingInterval::from_hm(9, 0, 17, 0).unwrap()]),
+        Vec::new(),
+    )
+    .unwrap();
+    let mut group = c.benchmark_group("process_advance");
+    run(
+        &mut group,
+        "berlin_calendar",
+        &berlin,
+        &def,
+        &template,
+        &performers,
+        step,
+    );
+    run(
+        &mut group,
+        "always_open",
+        &AlwaysOpen,
+        &def,
+        &template,
+        &performers,
+        step,
+    );
+    group.finish();
+}
 
-    c.bench_function("process_advance", |b| {
+fn run<C: BusinessClock>(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    clock: &C,
+    def: &ProcessDefinition,
+    template: &ProcessInstance,
+    performers: &[Performer],
+    step: chrono::Duration,
+) {
+    let no_data = InstanceData::new();
+    let t0 = template.started_at();
+    group.bench_function(name, |b| {
         let mut inst = template.clone();
         let mut at = t0;
         let mut k = 0usize;
@@ -85,14 +129,7 @@ fn bench(c: &mut Criterion) {
             }
             at += step;
             let mv = inst
-                .advance(
-                    &def,
-                    &clock,
-                    black_box("next"),
-                    at,
-                    &performers[k],
-                    &no_data,
-                )
+                .advance(def, clock, black_box("next"), at, &performers[k], &no_data)
                 .unwrap();
             k = (k + 1) % 5;
             black_box(mv)

@@ -32,7 +32,7 @@ impl ProcessCatalog {
                 && other != def.id()
             {
                 return Err(Error::already_exists(
-                    format!("process for interaction kind {kind:?} ({other})"),
+                    format!("interaction kind (served by process definition {other})"),
                     kind,
                 ));
             }

@@ -100,7 +100,7 @@ pub struct MoveView<'a> {
 }
 
 /// The status of an instance at an instant.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InstanceStatus {
     /// The instance.
     pub instance: InstanceId,
@@ -290,6 +290,26 @@ impl ProcessInstance {
             &input.performer,
             &input.data,
         )
+    }
+
+    /// Rebuilds an instance from its recorded inputs: [`ProcessInstance::start`] then
+    /// [`ProcessInstance::apply`] for each input, in order. The same inputs give the same
+    /// instance, byte for byte when serialized.
+    pub fn replay<'a, C, I>(
+        def: &ProcessDefinition,
+        calendar: &C,
+        new: NewInstance,
+        inputs: I,
+    ) -> Result<ProcessInstance>
+    where
+        C: BusinessClock + ?Sized,
+        I: IntoIterator<Item = &'a AdvanceInput>,
+    {
+        let mut inst = ProcessInstance::start(def, new)?;
+        for input in inputs {
+            inst.apply(def, calendar, input)?;
+        }
+        Ok(inst)
     }
 
     /// The status at `at`: the current step's clock and the whole instance's clock against
@@ -489,6 +509,12 @@ impl ProcessInstance {
     /// The current step's index.
     pub fn current(&self) -> StepIndex {
         self.current
+    }
+
+    /// The current step in `def` (`None` when `def` is not this instance's definition).
+    pub fn current_step_in<'d>(&self, def: &'d ProcessDefinition) -> Option<&'d Step> {
+        self.check_definition(def).ok()?;
+        def.step(self.current)
     }
 
     /// When the current step was entered.

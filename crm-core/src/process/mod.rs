@@ -15,6 +15,17 @@
 //!
 //! Everything here is pure: instants are passed in, business time comes from a
 //! [`BusinessClock`] passed in.
+//!
+//! ## Driving instances from an engine
+//!
+//! An instance is rebuilt by replaying its inputs ([`ProcessInstance::replay`]): store the
+//! [`NewInstance`] of a start command and the [`AdvanceInput`] of every accepted advance.
+//! The definition and the calendar are passed to every call by reference (hold definitions
+//! in a [`ProcessCatalog`] as `Arc`s); the instance records the definition's id and version
+//! and the calendar's id and refuses others. Which SLA target applies is decided by the
+//! caller and passed in [`SlaTargets`] with its [`SlaSource`]. A failed advance returns a
+//! typed error and changes nothing, so an engine can validate a command by attempting it on
+//! a clone or on the live state.
 
 pub mod analytics;
 pub mod builtin;

@@ -94,6 +94,18 @@ fn chat_complaint_over_a_weekend(resolved_at: Instant) -> (ProcessDefinition, Pr
     let called = decided + chrono::Duration::minutes(35);
     inst.advance(&def, &cal, "called_back", called, &bo, &none)
         .unwrap();
+    // Waiting for the customer's feedback: the resolution clock is paused; the deadline
+    // shown is where it would fall if the clock resumed now (or, once breached, when the
+    // target ran out).
+    let waiting = inst.status(&def, &cal, berlin(9, 15, 0)).unwrap();
+    let w = waiting.resolution.unwrap();
+    assert!(w.clock_paused);
+    assert_eq!(w.used, inst.active_time());
+    if w.state == SlaState::Breached {
+        assert_eq!(w.deadline, berlin(9, 12, 30));
+    } else {
+        assert_eq!(w.deadline, berlin(9, 15, 10));
+    }
     inst.advance(
         &def,
         &cal,

@@ -370,7 +370,7 @@ fn instances_round_trip_through_json_and_replay_identically() {
         i
     };
     let a = run();
-    let b = run();
+    let b = ProcessInstance::replay(&def, &AlwaysOpen, start.clone(), &inputs).unwrap();
     assert_eq!(
         serde_json::to_string(&a).unwrap(),
         serde_json::to_string(&b).unwrap()
@@ -440,6 +440,13 @@ pub(super) fn run_random_walk<C: BusinessClock>(
         }
         at += chrono::Duration::minutes(i64::from(gap));
         let performer = def.step(inst.current()).unwrap().performer.clone();
+        // A bad outcome is refused and changes nothing.
+        let before = inst.clone();
+        let err = inst
+            .advance(def, clock, "no_such_outcome", at, &performer, &data)
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidTransition);
+        assert_eq!(inst, before);
         let mv = inst
             .advance(def, clock, &edge.outcome.name, at, &performer, &data)
             .unwrap();
