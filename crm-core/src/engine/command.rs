@@ -6,9 +6,12 @@ use crate::agreement::{
 };
 use crate::calendar::BusinessCalendar;
 use crate::catalog::Offering;
+use crate::engine::processes::{StartProcess, StoredDefinition};
 use crate::error::{Error, Result};
+use crate::ids::InstanceId;
 use crate::ids::{ActorId, AgreementId, AssetId, CommitmentId, CustomerId, ExceptionId, LineId};
 use crate::party::{Consent, ConsentGrant, ContactPoint, Customer, Partner};
+use crate::process::{InstanceData, Performer};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -229,6 +232,29 @@ pub enum Command {
         /// The calendar.
         calendar: BusinessCalendar,
     },
+    /// Register a process definition (validated), or replace one with the same id; a host
+    /// definition serving an interaction kind takes precedence over a built-in.
+    RegisterProcessDefinition {
+        /// The definition.
+        definition: StoredDefinition,
+    },
+    /// Start a process instance.
+    StartProcess {
+        /// What to start.
+        start: StartProcess,
+    },
+    /// Move a process instance along the edge with this outcome.
+    AdvanceProcess {
+        /// The instance.
+        instance: InstanceId,
+        /// The outcome taken from the current step.
+        outcome: String,
+        /// Who finished the step: the current step's performer.
+        performer: Performer,
+        /// Data set or replaced before the edge's guard is evaluated.
+        #[serde(default)]
+        data: InstanceData,
+    },
 }
 
 impl Command {
@@ -250,6 +276,9 @@ impl Command {
             Command::BreakCommitment { .. } => "break_commitment",
             Command::CancelCommitment { .. } => "cancel_commitment",
             Command::RegisterCalendar { .. } => "register_calendar",
+            Command::RegisterProcessDefinition { .. } => "register_process_definition",
+            Command::StartProcess { .. } => "start_process",
+            Command::AdvanceProcess { .. } => "advance_process",
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use super::command::{Command, Metadata, NewCommitment};
 use super::event::{Event, agreement_stream, customer_stream};
+use super::processes;
 use super::state::CrmState;
 use crate::agreement::{
     Agreement, AgreementLine, Amendment, AmendmentChange, AppliedChange, Commitment,
@@ -317,6 +318,16 @@ pub(super) fn decide(
             CommitmentState::Cancelled,
             Some(reason),
         ),
+        Command::RegisterProcessDefinition { definition } => {
+            processes::decide_register(state, definition)
+        }
+        Command::StartProcess { start } => processes::decide_start(state, meta, start),
+        Command::AdvanceProcess {
+            instance,
+            outcome,
+            performer,
+            data,
+        } => processes::decide_advance(state, meta, instance, outcome, performer, data),
         Command::RegisterCalendar { calendar } => Ok((
             format!("calendar/{}", calendar.id()),
             vec![Event::CalendarRegistered {

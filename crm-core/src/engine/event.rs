@@ -6,8 +6,11 @@ use crate::agreement::{
 };
 use crate::calendar::BusinessCalendar;
 use crate::catalog::Offering;
+use crate::engine::processes::{ProcessStart, StoredDefinition};
+use crate::ids::InstanceId;
 use crate::ids::{ActorId, AgreementId, CommitmentId, CustomerId, ExceptionId, LineId};
 use crate::party::{ConsentGrant, Customer, Partner};
+use crate::process::AdvanceInput;
 use serde::{Deserialize, Serialize};
 
 /// An event with its place in the log.
@@ -124,6 +127,23 @@ pub enum Event {
         /// The calendar.
         calendar: BusinessCalendar,
     },
+    /// A process definition was registered or replaced.
+    ProcessDefinitionRegistered {
+        /// The definition.
+        definition: StoredDefinition,
+    },
+    /// A process instance started.
+    ProcessStarted {
+        /// The start, with the SLA targets that apply.
+        start: ProcessStart,
+    },
+    /// A process instance moved.
+    ProcessAdvanced {
+        /// The instance.
+        instance: InstanceId,
+        /// The move's input.
+        input: AdvanceInput,
+    },
 }
 
 impl Event {
@@ -143,6 +163,9 @@ impl Event {
             Event::CommitmentMade { .. } => "commitment_made",
             Event::CommitmentClosed { .. } => "commitment_closed",
             Event::CalendarRegistered { .. } => "calendar_registered",
+            Event::ProcessDefinitionRegistered { .. } => "process_definition_registered",
+            Event::ProcessStarted { .. } => "process_started",
+            Event::ProcessAdvanced { .. } => "process_advanced",
         }
     }
 }

@@ -16,11 +16,13 @@
 mod command;
 mod decide;
 mod event;
+mod processes;
 mod state;
 mod store;
 
 pub use command::{Command, CommandEnvelope, MAX_KEY_LEN, Metadata, NewCommitment};
 pub use event::{Event, EventEnvelope, agreement_stream, customer_stream};
+pub use processes::{BuiltinProcesses, ProcessStart, StartProcess, StoredDefinition};
 pub use state::{CrmState, KeyRecord};
 pub use store::{EventStore, InMemoryStore};
 

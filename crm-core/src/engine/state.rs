@@ -4,12 +4,15 @@ use super::event::{Event, EventEnvelope};
 use crate::agreement::{Agreement, Commitment, CommitmentState, Exception};
 use crate::calendar::BusinessCalendar;
 use crate::catalog::Offering;
+use crate::engine::processes::{BuiltinProcesses, StoredDefinition};
 use crate::error::{Error, Result};
 use crate::ids::{
     AgreementId, CalendarId, CommitmentId, CustomerId, EntitlementId, ExceptionId, LineId,
     OfferingId, PartnerId,
 };
+use crate::ids::{DefinitionId, InstanceId};
 use crate::party::{Customer, Partner};
+use crate::process::ProcessInstance;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -54,6 +57,13 @@ pub struct CrmState {
     pub last_seq: u64,
     /// Business calendars by id.
     pub calendars: BTreeMap<CalendarId, BusinessCalendar>,
+    /// Process definitions registered by the host, by id.
+    pub process_definitions: BTreeMap<DefinitionId, StoredDefinition>,
+    /// Process instances by id.
+    pub process_instances: BTreeMap<InstanceId, ProcessInstance>,
+    /// The built-in process definitions (constant; not serialized).
+    #[serde(skip)]
+    pub builtin_processes: BuiltinProcesses,
 }
 
 fn missing(entity: &str, id: impl std::fmt::Display) -> Error {
@@ -216,6 +226,9 @@ impl CrmState {
                 self.calendars
                     .insert(calendar.id().clone(), calendar.clone());
             }
+            Event::ProcessDefinitionRegistered { .. }
+            | Event::ProcessStarted { .. }
+            | Event::ProcessAdvanced { .. } => self.apply_process_event(event)?,
         }
         Ok(())
     }
