@@ -2,8 +2,9 @@
 //!
 //! The orphan rule forbids `From<crm_core::Error> for PyErr`, so errors pass through the
 //! newtype [`PyCrmError`]. It raises the class of `crm_core.errors` named by [`class_name`]
-//! with two arguments: the message and the error's serde JSON as a dict (`.details`); the
-//! Python class turns the details into attributes (`.field`, `.value`, `.reason`, ...).
+//! with three arguments: the message, the error's serde JSON as a dict (`.details`) and the
+//! flat kind tag (`.kind`); the Python class turns the details into attributes (`.field`,
+//! `.value`, `.reason`, ...).
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -78,24 +79,22 @@ fn errors_module(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
 
 fn to_pyerr(py: Python<'_>, e: PyCrmError) -> PyResult<PyErr> {
     let errors = errors_module(py)?;
-    let (class, message, details) = match e {
+    let (class, message, details, kind) = match e {
         PyCrmError::Core(e) => {
-            let mut details = serde_json::to_value(&e)
+            let details = serde_json::to_value(&e)
                 .unwrap_or_else(|_| serde_json::json!({ "kind": "unknown" }));
-            if let Some(obj) = details.as_object_mut() {
-                obj.insert("error_kind".into(), kind_tag(&e).into());
-            }
-            (class_name(&e), e.to_string(), details)
+            (class_name(&e), e.to_string(), details, kind_tag(&e))
         }
         PyCrmError::Internal(reason) => (
             "InternalError",
             format!("internal error: {reason}"),
-            serde_json::json!({ "kind": "internal", "error_kind": "internal", "reason": reason }),
+            serde_json::json!({ "kind": "internal", "reason": reason }),
+            "internal".to_string(),
         ),
     };
     let json_text = serde_json::to_string(&details).unwrap_or_else(|_| "{}".into());
     let details = py.import("json")?.call_method1("loads", (json_text,))?;
-    let instance = errors.getattr(class)?.call1((message, details))?;
+    let instance = errors.getattr(class)?.call1((message, details, kind))?;
     Ok(PyErr::from_value(instance))
 }
 

@@ -762,6 +762,18 @@ pub struct Transition {
     inner: core_lifecycle::Transition,
 }
 
+impl Transition {
+    /// The JSON tags of kind, from, action and to.
+    fn tags(&self) -> PyResult<(String, String, String, String)> {
+        Ok((
+            enum_tag(&self.inner.kind)?,
+            enum_tag(&self.inner.from)?,
+            enum_tag(&self.inner.action)?,
+            enum_tag(&self.inner.to)?,
+        ))
+    }
+}
+
 #[pymethods]
 impl Transition {
     #[new]
@@ -805,15 +817,6 @@ impl Transition {
     #[getter]
     fn to<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         enum_out(py, "LineStatus", &self.inner.to)
-    }
-
-    fn tags(&self) -> PyResult<(String, String, String, String)> {
-        Ok((
-            enum_tag(&self.inner.kind)?,
-            enum_tag(&self.inner.from)?,
-            enum_tag(&self.inner.action)?,
-            enum_tag(&self.inner.to)?,
-        ))
     }
 
     fn __richcmp__(&self, other: &Bound<'_, PyAny>, op: CompareOp) -> PyResult<Py<PyAny>> {
