@@ -1,0 +1,31 @@
+package dev.crmcore;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.math.BigDecimal;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The same API, called from Java: top-level Kotlin functions live in the class Crm_ffiKt, and
+ * every function is declared {@code throws CrmException} (a checked exception in Java).
+ */
+class JavaInteropTest {
+    @Test
+    void moneySplitsAndErrorsCarryFields() throws CrmException {
+        Money total = Crm_ffiKt.moneyNew(new BigDecimal("100"), "EUR");
+        List<Money> parts = Crm_ffiKt.moneySplit(total, 3L);
+        assertEquals(3, parts.size());
+        assertEquals(0, parts.get(0).getAmount().compareTo(new BigDecimal("33.34")));
+
+        CrmException.CurrencyMismatch e = assertThrows(CrmException.CurrencyMismatch.class,
+            () -> Crm_ffiKt.moneyAdd(total, Crm_ffiKt.moneyNew(BigDecimal.ONE, "USD")));
+        assertEquals("USD", e.getRight());
+
+        try (MoneyTally tally = new MoneyTally("EUR")) {
+            tally.add(total);
+            assertEquals("100.00", tally.total().getAmount().toPlainString());
+        }
+    }
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Generates the Swift binding (source, C header, modulemap) from the built library, checks that
+# it declares the exported API, and runs crm-ffi/swift/main.swift when a Swift toolchain exists.
+#
+# Usage: crm-ffi/swift/check.sh <target dir holding debug/libcrm_ffi.so>
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+TARGET=${1:-target}
+LIB="$TARGET/debug/libcrm_ffi.so"
+OUT="$TARGET/bindings/swift"
+
+rm -rf "$OUT"
+cargo run -q -p crm-ffi --features bindgen --bin uniffi-bindgen --locked -- \
+    generate --library "$LIB" --language swift --no-format --out-dir "$OUT"
+
+missing=0
+expect() { # file, fixed string
+    if ! grep -qF -- "$2" "$1"; then
+        echo "Swift binding: $(basename "$1") does not declare: $2" >&2
+        missing=1
+    fi
+}
+SRC="$OUT/CrmCore.swift"
+expect "$SRC" "public func moneyNew(amount: ExactDecimal, currency: String)throws  -> Money"
+expect "$SRC" "public func moneySplit(money: Money, parts: Int64)throws  -> [Money]"
+expect "$SRC" "public func moneyAllocate(money: Money, ratios: [ExactDecimal])throws  -> [Money]"
+expect "$SRC" "public func moneyAdd(a: Money, b: Money)throws  -> Money"
+expect "$SRC" "public func validateId(kind: String, value: String)throws  -> String"
+expect "$SRC" "public func lineTransitions()throws  -> [LineTransition]"
+expect "$SRC" "public func businessDurationFromHours(hours: Int64)throws  -> BusinessDuration"
+expect "$SRC" "public func timeRangeNew(start: Date, end: Date)throws  -> TimeRange"
+expect "$SRC" "public struct Money"
+expect "$SRC" "enum CrmError: Swift.Error"
+expect "$SRC" "open class MoneyTally"
+expect "$SRC" "public typealias ExactDecimal = Decimal"
+expect "$OUT/crm_ffiFFI.h" "uniffi_crm_ffi_fn_func_money_split"
+expect "$OUT/crm_ffiFFI.modulemap" "module crm_ffiFFI"
+if [ "$missing" -ne 0 ]; then
+    echo "Swift binding check FAILED" >&2
+    exit 1
+fi
+echo "Swift binding generated and declares the exported API ($SRC)"
+
+if command -v swiftc >/dev/null 2>&1; then
+    BIN="$OUT/crm-swift-test"
+    swiftc -I "$OUT" -L "$TARGET/debug" -lcrm_ffi \
+        -Xcc -fmodule-map-file="$OUT/crm_ffiFFI.modulemap" \
+        "$SRC" crm-ffi/swift/main.swift -o "$BIN"
+    LD_LIBRARY_PATH="$TARGET/debug${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$BIN"
+else
+    echo "Swift toolchain not found: skipping the Swift test run"
+fi

@@ -1,0 +1,34 @@
+// A small Swift test of the generated binding. crm-ffi/swift/check.sh compiles it together with
+// the generated CrmCore.swift when a Swift toolchain is on PATH.
+import Foundation
+
+func check(_ condition: Bool, _ what: String) {
+    if !condition {
+        print("FAILED: \(what)")
+        exit(1)
+    }
+}
+
+let total = try moneyNew(amount: Decimal(string: "100")!, currency: "EUR")
+let parts = try moneySplit(money: total, parts: 3)
+check(parts.map { "\($0.amount)" } == ["33.34", "33.33", "33.33"], "split puts the odd cent first")
+
+do {
+    _ = try moneyAdd(a: total, b: try moneyNew(amount: Decimal(1), currency: "USD"))
+    check(false, "mixed currencies must throw")
+} catch let CrmError.CurrencyMismatch(left, right) {
+    check(left == "EUR" && right == "USD", "mismatch carries both codes")
+}
+
+do {
+    try diagnosticPanic(message: "boom")
+    check(false, "a panic must throw")
+} catch let CrmError.Internal(reason) {
+    check(reason.contains("boom"), "a panic arrives as CrmError.Internal")
+}
+
+let tally = try MoneyTally(currency: "EUR")
+_ = try tally.add(amount: total)
+check(try tally.total().amount == Decimal(100), "tally total")
+
+print("Swift: 4 passed, 0 failed")
