@@ -5,7 +5,7 @@
 //! `CrmError::Internal` (and the tests below fail), never as a wrong value.
 
 use crate::CrmError;
-use crm_core::agreement::lifecycle as core_lifecycle;
+use crm_core::lifecycle as core_lifecycle;
 
 /// A named rule for rounding a computed amount to the currency's minor unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]

@@ -18,7 +18,7 @@
 //!     --library target/debug/libcrm_ffi.so --language kotlin --out-dir target/bindings/kotlin
 //! ```
 
-use crm_core::agreement::lifecycle as core_lifecycle;
+use crm_core::lifecycle as core_lifecycle;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

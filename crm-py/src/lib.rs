@@ -11,7 +11,7 @@
 //!   `TypeError`; instants are aware `datetime` (a naive one is a `ValidationError`);
 //! - enumerations cross as their JSON tag and come out as the `crm_core.enums` members.
 
-use crm_core::agreement::lifecycle as core_lifecycle;
+use crm_core::lifecycle as core_lifecycle;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::pyclass::CompareOp;
