@@ -1,28 +1,19 @@
 //! The business calendar and its arithmetic.
 
 use super::hours::{
-    HolidayRepr, IntervalRepr, WeekRepr, check_day, check_holiday, parse_date, parse_wall_time,
-    weekday_name,
+    HolidayRepr, IntervalRepr, WEEKDAYS, WeekRepr, check_day, check_holiday, parse_date,
+    parse_wall_time, weekday_name,
 };
 use super::zone::ZoneTable;
 use super::{BusinessDuration, Holiday, TimeRange, WeeklyHours, WorkingInterval};
 use crate::error::{Error, Result};
 use crate::{CalendarId, Instant};
-use chrono::{DateTime, NaiveDate, Utc, Weekday};
+use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
 const DAY: i64 = 86_400;
-const WEEKDAYS: [Weekday; 7] = [
-    Weekday::Mon,
-    Weekday::Tue,
-    Weekday::Wed,
-    Weekday::Thu,
-    Weekday::Fri,
-    Weekday::Sat,
-    Weekday::Sun,
-];
 
 /// A business calendar: an IANA time zone, weekly working hours and holidays.
 ///
