@@ -12,6 +12,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::sync::Arc;
 
 const DAY: i64 = 86_400;
 
@@ -46,7 +47,7 @@ const DAY: i64 = 86_400;
 ///   Friday 15:00 + 2 hours on a 09:00-17:00 calendar is Friday 17:00. For every `at` and `d`,
 ///   `between(at, add(at, d)) == d`.
 /// * **Order.** [`BusinessCalendar::between`] with `b` before `a` is a validation error.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(try_from = "CalendarRepr", into = "CalendarRepr")]
 pub struct BusinessCalendar {
     id: CalendarId,
@@ -61,8 +62,21 @@ pub struct BusinessCalendar {
     /// `runs[w][j]`: business seconds of `j` plain days in a row starting on weekday `w`
     /// (0 = Monday), for `j` from 0 to 7.
     runs: [[i64; 8]; 7],
-    table: ZoneTable,
+    /// Derived from `zone`; shared so that clones stay cheap.
+    table: Arc<ZoneTable>,
 }
+
+/// Two calendars are equal when their definitions are (the derived tables follow).
+impl PartialEq for BusinessCalendar {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+            && self.zone == other.zone
+            && self.week == other.week
+            && self.holidays == other.holidays
+    }
+}
+
+impl Eq for BusinessCalendar {}
 
 impl fmt::Debug for BusinessCalendar {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -342,7 +356,7 @@ impl BusinessCalendar {
             holiday_days,
             week_secs,
             runs,
-            table: ZoneTable::build(zone),
+            table: Arc::new(ZoneTable::build(zone)),
         })
     }
 
@@ -444,7 +458,9 @@ impl BusinessCalendar {
         let t = floor_secs(at);
         let day = self.local_day(t);
         // A fold around midnight can place `t` in either neighbour's intervals.
-        (day - 1..=day + 1).any(|d| self.day_ranges(d).any(|(s, e)| s <= t && t < e))
+        [day, day - 1, day + 1]
+            .into_iter()
+            .any(|d| self.day_ranges(d).any(|(s, e)| s <= t && t < e))
     }
 
     /// `at` itself when it lies in working time, otherwise the start of the next working
@@ -554,7 +570,7 @@ impl BusinessCalendar {
     /// Days are visited one by one; whole weeks without holidays, clock changes and pauses are
     /// skipped in one step, as many as fit.
     fn scan(&self, from: i64, until: i64, budget: i64, pauses: &[(i64, i64)]) -> Result<Scanned> {
-        let table = &self.table;
+        let table: &ZoneTable = &self.table;
         let mut counted = 0i64;
         let mut k = table.span_at_utc(from);
         let mut day = from.saturating_add(table.offset_of(k)).div_euclid(DAY);
