@@ -433,3 +433,44 @@ fn calendars_can_be_shared_between_threads() {
     fn send_sync<T: Send + Sync>() {}
     send_sync::<BusinessCalendar>();
 }
+
+#[test]
+fn the_ends_of_time_are_errors_not_panics() {
+    let max = chrono::DateTime::<chrono::Utc>::MAX_UTC;
+    let min = chrono::DateTime::<chrono::Utc>::MIN_UTC;
+    for zone in ["Europe/Berlin", "America/New_York", "UTC"] {
+        let cal = office(zone, christmas());
+        let e = cal
+            .add(max - chrono::Duration::days(3), hours(1000), &[])
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Overflow, "{zone}");
+        let e = cal
+            .add(max, hours(1), &[TimeRange::new(min, max).unwrap()])
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Overflow, "{zone}");
+        assert!(cal.add(min, hours(1), &[]).is_ok(), "{zone}");
+        assert!(cal.add(min, BusinessDuration::ZERO, &[]).is_ok());
+        // Far more than the longest business duration.
+        let e = cal.between(min, max, &[]).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Validation, "{zone}");
+        let _ = cal.is_working_time(min);
+        let _ = cal.is_working_time(max);
+        let _ = cal.local_date(min);
+        let _ = cal.local_date(max);
+        let _ = cal.start_of_day(NaiveDate::MIN);
+        let _ = cal.start_of_day(NaiveDate::MAX);
+        let _ = cal.next_working_instant(max);
+        assert!(cal.next_working_instant(min).is_ok());
+        let _ = cal.working_time_on(NaiveDate::MAX);
+    }
+    // A whole pause of a thousand years is jumped over, not walked.
+    let cal = office("Europe/Berlin", vec![]);
+    let a = utc("2026-01-05T08:00:00Z");
+    let pause = TimeRange::new(a, utc("3026-01-01T00:00:00Z")).unwrap();
+    let due = cal.add(a, hours(1), &[pause]).unwrap();
+    assert_eq!(due, utc("3026-01-02T09:00:00Z"));
+    // The longest duration accepted.
+    let longest = BusinessDuration::from_secs(crm_core::calendar::MAX_BUSINESS_SECONDS).unwrap();
+    let due = cal.add(a, longest, &[]).unwrap();
+    assert_eq!(cal.between(a, due, &[]).unwrap(), longest);
+}
