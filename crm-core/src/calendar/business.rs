@@ -28,6 +28,23 @@ const DAY: i64 = 86_400;
 ///  "holidays":[{"date":"2026-12-25","name":"Christmas","hours":[]}]}
 /// ```
 ///
+/// ```
+/// use crm_core::{BusinessCalendar, BusinessDuration, CalendarId, Instant, WeeklyHours, WorkingInterval};
+///
+/// let office = BusinessCalendar::new(
+///     CalendarId::new("support")?,
+///     "Europe/Berlin",
+///     WeeklyHours::monday_to_friday(&[WorkingInterval::parse("09:00", "17:00")?]),
+///     vec![],
+/// )?;
+/// // Friday 2026-11-20 15:00 in Berlin (14:00 UTC) + 4 business hours: Monday 11:00.
+/// let friday: Instant = "2026-11-20T14:00:00Z".parse().unwrap();
+/// let due = office.add(friday, BusinessDuration::from_hours(4)?, &[])?;
+/// assert_eq!(due.to_rfc3339(), "2026-11-23T10:00:00+00:00");
+/// assert_eq!(office.between(friday, due, &[])?, BusinessDuration::from_hours(4)?);
+/// # Ok::<(), crm_core::Error>(())
+/// ```
+///
 /// # Rules
 ///
 /// * **Clock changes.** A wall-clock time that does not exist (in the gap when the clocks go
