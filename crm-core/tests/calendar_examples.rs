@@ -364,3 +364,113 @@ fn bad_input_is_a_typed_error() {
         ErrorKind::Validation
     );
 }
+
+#[test]
+fn day_lengths_on_clock_change_days() {
+    let always = |zone: &str| {
+        BusinessCalendar::new(
+            CalendarId::new("always").unwrap(),
+            zone,
+            WeeklyHours::every_day(&[iv("00:00", "24:00")]),
+            vec![],
+        )
+        .unwrap()
+    };
+    let day_secs = |cal: &BusinessCalendar, d: NaiveDate| {
+        let next = d.succ_opt().unwrap();
+        cal.between(
+            cal.start_of_day(d).unwrap(),
+            cal.start_of_day(next).unwrap(),
+            &[],
+        )
+        .unwrap()
+        .as_secs()
+    };
+    let ny = always("America/New_York");
+    assert_eq!(day_secs(&ny, date(2026, 3, 8)), 23 * 3600);
+    assert_eq!(day_secs(&ny, date(2026, 11, 1)), 25 * 3600);
+    assert_eq!(day_secs(&ny, date(2026, 11, 2)), 24 * 3600);
+    // Lord Howe Island shifts by 30 minutes.
+    let lh = always("Australia/Lord_Howe");
+    assert_eq!(day_secs(&lh, date(2026, 4, 5)), 24 * 3600 + 1800);
+    assert_eq!(day_secs(&lh, date(2026, 10, 4)), 24 * 3600 - 1800);
+    // 24x7: adding 48 hours across the New York spring change is 48 real hours.
+    let a = local("America/New_York", 2026, 3, 7, 12, 0);
+    assert_eq!(
+        ny.add(a, hours(48), &[]).unwrap(),
+        a + chrono::Duration::hours(48)
+    );
+    // An office interval 01:00-03:00 on Lord Howe's spring day loses 30 minutes.
+    let lh_office = BusinessCalendar::new(
+        CalendarId::new("lh").unwrap(),
+        "Australia/Lord_Howe",
+        WeeklyHours::every_day(&[iv("01:00", "03:00")]),
+        vec![],
+    )
+    .unwrap();
+    let ranges = lh_office.working_time_on(date(2026, 10, 4)).unwrap();
+    assert_eq!((ranges[0].end() - ranges[0].start()).num_minutes(), 90);
+}
+
+#[test]
+fn weekly_hours_json_refuses_overlaps() {
+    let ok: WeeklyHours = serde_json::from_str(
+        r#"{"monday":[{"start":"13:00","end":"17:00"},{"start":"09:00","end":"12:00"}]}"#,
+    )
+    .unwrap();
+    assert_eq!(ok.get(Weekday::Mon)[0], iv("09:00", "12:00"));
+    assert!(
+        serde_json::from_str::<WeeklyHours>(
+            r#"{"monday":[{"start":"09:00","end":"13:00"},{"start":"12:00","end":"17:00"}]}"#,
+        )
+        .is_err()
+    );
+    assert!(serde_json::from_str::<WeeklyHours>(r#"{"funday":[]}"#).is_err());
+}
+
+#[test]
+fn calendars_can_be_shared_between_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<BusinessCalendar>();
+}
+
+#[test]
+fn the_ends_of_time_are_errors_not_panics() {
+    let max = chrono::DateTime::<chrono::Utc>::MAX_UTC;
+    let min = chrono::DateTime::<chrono::Utc>::MIN_UTC;
+    for zone in ["Europe/Berlin", "America/New_York", "UTC"] {
+        let cal = office(zone, christmas());
+        let e = cal
+            .add(max - chrono::Duration::days(3), hours(1000), &[])
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Overflow, "{zone}");
+        let e = cal
+            .add(max, hours(1), &[TimeRange::new(min, max).unwrap()])
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Overflow, "{zone}");
+        assert!(cal.add(min, hours(1), &[]).is_ok(), "{zone}");
+        assert!(cal.add(min, BusinessDuration::ZERO, &[]).is_ok());
+        // Far more than the longest business duration.
+        let e = cal.between(min, max, &[]).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Validation, "{zone}");
+        let _ = cal.is_working_time(min);
+        let _ = cal.is_working_time(max);
+        let _ = cal.local_date(min);
+        let _ = cal.local_date(max);
+        let _ = cal.start_of_day(NaiveDate::MIN);
+        let _ = cal.start_of_day(NaiveDate::MAX);
+        let _ = cal.next_working_instant(max);
+        assert!(cal.next_working_instant(min).is_ok());
+        let _ = cal.working_time_on(NaiveDate::MAX);
+    }
+    // A whole pause of a thousand years is jumped over, not walked.
+    let cal = office("Europe/Berlin", vec![]);
+    let a = utc("2026-01-05T08:00:00Z");
+    let pause = TimeRange::new(a, utc("3026-01-01T00:00:00Z")).unwrap();
+    let due = cal.add(a, hours(1), &[pause]).unwrap();
+    assert_eq!(due, utc("3026-01-02T09:00:00Z"));
+    // The longest duration accepted.
+    let longest = BusinessDuration::from_secs(crm_core::calendar::MAX_BUSINESS_SECONDS).unwrap();
+    let due = cal.add(a, longest, &[]).unwrap();
+    assert_eq!(cal.between(a, due, &[]).unwrap(), longest);
+}

@@ -230,8 +230,30 @@ fn ceil(t: Instant) -> i64 {
     t.timestamp() + i64::from(t.timestamp_subsec_nanos() > 0)
 }
 
+/// An instant anywhere from 1850 to 2150: local mean time before the zones adopted standard
+/// offsets (offsets with seconds), war-time double summer time, negative timestamps, and the
+/// years after chrono-tz's last transition (2099).
+fn far_instant_strategy() -> impl Strategy<Value = Instant> {
+    (-3_786_825_600i64..5_680_281_600).prop_map(|s| DateTime::<Utc>::from_timestamp(s, 0).unwrap())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(96))]
+
+    #[test]
+    fn far_from_today_too(
+        spec in spec_strategy(),
+        a in far_instant_strategy(),
+        len in 0i64..40 * 86_400,
+        d in duration_strategy(),
+    ) {
+        let cal = spec.calendar();
+        let b = a + Duration::seconds(len);
+        prop_assert_eq!(cal.between(a, b, &[]).unwrap().as_secs(), spec.between(a.timestamp(), b.timestamp(), &[]));
+        let due = cal.add(a, d, &[]).unwrap();
+        prop_assert_eq!(cal.between(a, due, &[]).unwrap(), d);
+        prop_assert_eq!(cal.local_date(a), spec.local_date(a.timestamp()));
+    }
 
     #[test]
     fn between_of_add_is_the_duration(

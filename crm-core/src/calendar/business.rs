@@ -1,29 +1,20 @@
 //! The business calendar and its arithmetic.
 
 use super::hours::{
-    HolidayRepr, IntervalRepr, WeekRepr, check_day, check_holiday, parse_date, parse_wall_time,
-    weekday_name,
+    HolidayRepr, IntervalRepr, WEEKDAYS, WeekRepr, check_day, check_holiday, parse_date,
+    parse_wall_time, weekday_name,
 };
 use super::zone::ZoneTable;
 use super::{BusinessDuration, Holiday, TimeRange, WeeklyHours, WorkingInterval};
 use crate::error::{Error, Result};
 use crate::{CalendarId, Instant};
-use chrono::{DateTime, NaiveDate, Utc, Weekday};
+use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::sync::Arc;
 
 const DAY: i64 = 86_400;
-const WEEK: i64 = 7 * DAY;
-const WEEKDAYS: [Weekday; 7] = [
-    Weekday::Mon,
-    Weekday::Tue,
-    Weekday::Wed,
-    Weekday::Thu,
-    Weekday::Fri,
-    Weekday::Sat,
-    Weekday::Sun,
-];
 
 /// A business calendar: an IANA time zone, weekly working hours and holidays.
 ///
@@ -35,6 +26,23 @@ const WEEKDAYS: [Weekday; 7] = [
 /// {"id":"support","zone":"Europe/Berlin",
 ///  "week":{"monday":[{"start":"09:00","end":"17:00"}],"tuesday":[{"start":"09:00","end":"17:00"}]},
 ///  "holidays":[{"date":"2026-12-25","name":"Christmas","hours":[]}]}
+/// ```
+///
+/// ```
+/// use crm_core::{BusinessCalendar, BusinessDuration, CalendarId, Instant, WeeklyHours, WorkingInterval};
+///
+/// let office = BusinessCalendar::new(
+///     CalendarId::new("support")?,
+///     "Europe/Berlin",
+///     WeeklyHours::monday_to_friday(&[WorkingInterval::parse("09:00", "17:00")?]),
+///     vec![],
+/// )?;
+/// // Friday 2026-11-20 15:00 in Berlin (14:00 UTC) + 4 business hours: Monday 11:00.
+/// let friday: Instant = "2026-11-20T14:00:00Z".parse().unwrap();
+/// let due = office.add(friday, BusinessDuration::from_hours(4)?, &[])?;
+/// assert_eq!(due.to_rfc3339(), "2026-11-23T10:00:00+00:00");
+/// assert_eq!(office.between(friday, due, &[])?, BusinessDuration::from_hours(4)?);
+/// # Ok::<(), crm_core::Error>(())
 /// ```
 ///
 /// # Rules
@@ -56,7 +64,7 @@ const WEEKDAYS: [Weekday; 7] = [
 ///   Friday 15:00 + 2 hours on a 09:00-17:00 calendar is Friday 17:00. For every `at` and `d`,
 ///   `between(at, add(at, d)) == d`.
 /// * **Order.** [`BusinessCalendar::between`] with `b` before `a` is a validation error.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(try_from = "CalendarRepr", into = "CalendarRepr")]
 pub struct BusinessCalendar {
     id: CalendarId,
@@ -68,8 +76,24 @@ pub struct BusinessCalendar {
     holiday_days: Vec<i64>,
     /// Business seconds of a week without holidays and clock changes.
     week_secs: i64,
-    table: ZoneTable,
+    /// `runs[w][j]`: business seconds of `j` plain days in a row starting on weekday `w`
+    /// (0 = Monday), for `j` from 0 to 7.
+    runs: [[i64; 8]; 7],
+    /// Derived from `zone`; shared so that clones stay cheap.
+    table: Arc<ZoneTable>,
 }
+
+/// Two calendars are equal when their definitions are (the derived tables follow).
+impl PartialEq for BusinessCalendar {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+            && self.zone == other.zone
+            && self.week == other.week
+            && self.holidays == other.holidays
+    }
+}
+
+impl Eq for BusinessCalendar {}
 
 impl fmt::Debug for BusinessCalendar {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -217,10 +241,12 @@ fn weekday_index(day: i64) -> usize {
     (day + 3).rem_euclid(7) as usize
 }
 
+/// The last second chrono can represent: `DateTime::<Utc>::MAX_UTC.timestamp()`
+/// (the end of year 262142), checked by a test.
+const MAX_SECS: i64 = 8_210_266_876_799;
+
 /// The last day (since 1970-01-01) the arithmetic may reach before reporting an overflow.
-fn max_day() -> i64 {
-    DateTime::<Utc>::MAX_UTC.timestamp().div_euclid(DAY) + 2
-}
+const MAX_DAY: i64 = MAX_SECS / DAY + 2;
 
 /// Merges pauses into sorted, disjoint whole-second ranges, dropping those that end by `from`.
 fn merge_pauses(paused: &[TimeRange], from: i64) -> Vec<(i64, i64)> {
@@ -316,6 +342,25 @@ impl BusinessCalendar {
                 problems,
             });
         }
+        let day_secs: Vec<i64> = (0..7)
+            .map(|w| {
+                week.day_index(w)
+                    .iter()
+                    .map(|iv| i64::from(iv.len_secs()))
+                    .sum()
+            })
+            .collect();
+        let runs = std::array::from_fn(|w| {
+            let mut run = [0i64; 8];
+            for j in 1..8 {
+                let prev = run.get(j - 1).copied().unwrap_or(0);
+                let today = day_secs.get((w + j - 1) % 7).copied().unwrap_or(0);
+                if let Some(slot) = run.get_mut(j) {
+                    *slot = prev + today;
+                }
+            }
+            run
+        });
         let holiday_days = holidays
             .iter()
             .map(|h| i64::from(h.date.to_epoch_days()))
@@ -327,7 +372,8 @@ impl BusinessCalendar {
             holidays,
             holiday_days,
             week_secs,
-            table: ZoneTable::build(zone),
+            runs,
+            table: Arc::new(ZoneTable::build(zone)),
         })
     }
 
@@ -429,7 +475,9 @@ impl BusinessCalendar {
         let t = floor_secs(at);
         let day = self.local_day(t);
         // A fold around midnight can place `t` in either neighbour's intervals.
-        (day - 1..=day + 1).any(|d| self.day_ranges(d).any(|(s, e)| s <= t && t < e))
+        [day, day - 1, day + 1]
+            .into_iter()
+            .any(|d| self.day_ranges(d).any(|(s, e)| s <= t && t < e))
     }
 
     /// `at` itself when it lies in working time, otherwise the start of the next working
@@ -440,7 +488,7 @@ impl BusinessCalendar {
         }
         let t = floor_secs(at);
         let mut day = self.local_day(t);
-        let last = max_day();
+        let last = MAX_DAY;
         while day <= last {
             if let Some((s, _)) = self.day_ranges(day).find(|&(s, e)| s < e && e > t) {
                 return to_instant(s.max(t));
@@ -463,8 +511,11 @@ impl BusinessCalendar {
         if budget == 0 {
             return to_instant(from);
         }
-        let pauses = merge_pauses(paused, from);
-        let found = self.scan(from, i64::MAX, budget, &pauses)?;
+        let found = if paused.is_empty() {
+            self.scan(from, i64::MAX, budget, &[])?
+        } else {
+            self.scan(from, i64::MAX, budget, &merge_pauses(paused, from))?
+        };
         if found.counted < budget {
             return Err(Error::overflow("business calendar add"));
         }
@@ -491,9 +542,43 @@ impl BusinessCalendar {
         if until <= from {
             return Ok(BusinessDuration::ZERO);
         }
-        let pauses = merge_pauses(paused, from);
-        let found = self.scan(from, until, i64::MAX, &pauses)?;
+        let found = if paused.is_empty() {
+            self.scan(from, until, i64::MAX, &[])?
+        } else {
+            self.scan(from, until, i64::MAX, &merge_pauses(paused, from))?
+        };
         BusinessDuration::from_secs(found.counted)
+    }
+
+    /// How many whole plain days from a day on `weekday` can be counted in one step without
+    /// using up `remaining` business seconds, given that at most `limit` days are plain and
+    /// free of holidays and pauses: whole weeks first, then single days from the precomputed
+    /// runs. Returns the days and their business seconds, or `None` for none.
+    fn skippable_days(&self, weekday: usize, remaining: i64, limit: i64) -> Option<(i64, i64)> {
+        if limit <= 0 {
+            return None;
+        }
+        let mut weeks = limit / 7;
+        if remaining <= self.week_secs {
+            weeks = 0;
+        } else if weeks > 0 {
+            weeks = weeks.min((remaining - 1) / self.week_secs.max(1));
+        }
+        let left = remaining - weeks * self.week_secs;
+        let run = self.runs.get(weekday)?;
+        let max_j = (limit - weeks * 7).min(6);
+        let mut j = 0i64;
+        let mut secs = 0i64;
+        while j < max_j {
+            let next = run.get(usize::try_from(j + 1).ok()?).copied()?;
+            if next >= left {
+                break;
+            }
+            j += 1;
+            secs = next;
+        }
+        let days = weeks * 7 + j;
+        (days > 0).then_some((days, weeks * self.week_secs + secs))
     }
 
     /// Walks business time forward from `from`, skipping `pauses`, until `budget` seconds are
@@ -502,24 +587,29 @@ impl BusinessCalendar {
     /// Days are visited one by one; whole weeks without holidays, clock changes and pauses are
     /// skipped in one step, as many as fit.
     fn scan(&self, from: i64, until: i64, budget: i64, pauses: &[(i64, i64)]) -> Result<Scanned> {
-        let table = &self.table;
-        let last_day = max_day();
+        let table: &ZoneTable = &self.table;
         let mut counted = 0i64;
         let mut k = table.span_at_utc(from);
         let mut day = from.saturating_add(table.offset_of(k)).div_euclid(DAY);
+        let mut weekday = weekday_index(day);
         let mut hol = self.holiday_days.partition_point(|&h| h < day);
         let mut p = 0usize;
         let mut first = true;
+        // The plain local range of span `k` and its offset.
+        let (mut span_lo, mut span_hi, mut off) = (i64::MAX, i64::MIN, 0i64);
         loop {
-            if day > last_day {
+            if day > MAX_DAY {
                 return Err(Error::overflow(
                     "business calendar: beyond the supported range",
                 ));
             }
             let l0 = day * DAY;
-            k = table.seek_local(k, l0);
-            let plain = table.is_plain(k, l0, l0 + DAY);
-            let off = table.offset_of(k);
+            let mut plain = span_lo <= l0 && l0 + DAY <= span_hi;
+            if !plain {
+                k = table.seek_local(k, l0);
+                (span_lo, span_hi, off) = table.plain_range(k);
+                plain = span_lo <= l0 && l0 + DAY <= span_hi;
+            }
             let day_start = if plain { l0 - off } else { table.resolve(l0) };
             if day_start >= until {
                 break;
@@ -527,49 +617,66 @@ impl BusinessCalendar {
             while self.holiday_days.get(hol).is_some_and(|&h| h < day) {
                 hol += 1;
             }
-            while pauses.get(p).is_some_and(|&(_, pe)| pe <= day_start) {
-                p += 1;
-            }
-            if !first {
-                if let Some(&(ps, pe)) = pauses.get(p) {
-                    // Inside a pause that outlasts this day: go straight to its last day.
-                    if ps <= day_start && pe > day_start + 2 * DAY {
-                        let to = self.local_day(pe);
-                        if to > day {
-                            day = to;
-                            k = table.span_at_local(day * DAY);
-                            hol = self.holiday_days.partition_point(|&h| h < day);
-                            continue;
-                        }
-                    }
+            if !pauses.is_empty() {
+                while pauses.get(p).is_some_and(|&(_, pe)| pe <= day_start) {
+                    p += 1;
                 }
-                if plain {
-                    let mut weeks = (budget - counted - 1) / self.week_secs.max(1);
-                    weeks = weeks.min(table.local_hi(k).saturating_sub(l0) / WEEK);
-                    weeks = weeks.min(until.saturating_sub(day_start) / WEEK);
-                    if let Some(&h) = self.holiday_days.get(hol) {
-                        weeks = weeks.min((h - day) / 7);
-                    }
-                    if let Some(&(ps, _)) = pauses.get(p) {
-                        weeks = weeks.min(ps.saturating_sub(day_start).max(0) / WEEK);
-                    }
-                    if weeks > 0 {
-                        day = day.saturating_add(weeks.saturating_mul(7));
-                        counted += weeks * self.week_secs;
+                // Inside a pause that outlasts this day: go straight to its last day.
+                if let Some(&(ps, pe)) = pauses.get(p)
+                    && !first
+                    && ps <= day_start
+                    && pe > day_start + 2 * DAY
+                {
+                    let to = self.local_day(pe);
+                    if to > day {
+                        day = to;
+                        weekday = weekday_index(day);
+                        k = table.span_at_local(day * DAY);
+                        (span_lo, span_hi) = (i64::MAX, i64::MIN);
+                        hol = self.holiday_days.partition_point(|&h| h < day);
                         continue;
                     }
+                }
+            }
+            // Skip whole days when this one cannot use up the budget.
+            if !first
+                && plain
+                && self
+                    .runs
+                    .get(weekday)
+                    .and_then(|r| r.get(1))
+                    .is_some_and(|&today| today < budget - counted)
+            {
+                let skip = self.skippable_days(
+                    weekday,
+                    budget - counted,
+                    // Whole plain days before the clock change, `until`, holiday and pause.
+                    [
+                        span_hi.saturating_sub(l0) / DAY,
+                        until.saturating_sub(day_start) / DAY,
+                        self.holiday_days.get(hol).map_or(i64::MAX, |&h| h - day),
+                        pauses
+                            .get(p)
+                            .map_or(i64::MAX, |&(ps, _)| ps.saturating_sub(day_start) / DAY),
+                    ]
+                    .into_iter()
+                    .fold(i64::MAX, i64::min),
+                );
+                if let Some((days, secs)) = skip {
+                    day += days;
+                    weekday = weekday_index(day);
+                    counted += secs;
+                    continue;
                 }
             }
             first = false;
             let hours = match self.holiday_days.get(hol) {
                 Some(&h) if h == day => self.holidays.get(hol).map_or(&[][..], |h| &h.hours),
-                _ => self.week.day_index(weekday_index(day)),
+                _ => self.week.day_index(weekday),
             };
             for iv in hours {
-                let (ls, le) = (
-                    l0 + i64::from(iv.start_secs()),
-                    l0 + i64::from(iv.end_secs()),
-                );
+                let ls = l0 + i64::from(iv.start_secs());
+                let le = l0 + i64::from(iv.end_secs());
                 let (s, e) = if plain {
                     (ls - off, le - off)
                 } else {
@@ -577,6 +684,19 @@ impl BusinessCalendar {
                 };
                 let e = e.min(until);
                 let mut cur = s.max(from);
+                if pauses.is_empty() {
+                    if cur < e {
+                        let left = budget - counted;
+                        if e - cur >= left {
+                            return Ok(Scanned {
+                                counted: budget,
+                                stop: cur + left,
+                            });
+                        }
+                        counted += e - cur;
+                    }
+                    continue;
+                }
                 while cur < e {
                     while pauses.get(p).is_some_and(|&(_, pe)| pe <= cur) {
                         p += 1;
@@ -599,10 +719,21 @@ impl BusinessCalendar {
                 }
             }
             day += 1;
+            weekday = if weekday == 6 { 0 } else { weekday + 1 };
         }
         Ok(Scanned {
             counted,
             stop: until,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_range_constants_match_chrono() {
+        assert_eq!(MAX_SECS, DateTime::<Utc>::MAX_UTC.timestamp());
     }
 }

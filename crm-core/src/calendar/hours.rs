@@ -164,9 +164,13 @@ pub(crate) fn check_day(what: &str, intervals: &mut [WorkingInterval], problems:
 
 /// The weekly pattern of working hours: for each weekday, its working intervals (none means
 /// closed all day). Serializes as `{"monday":[{"start":"09:00","end":"17:00"}], ...}`; a
-/// missing day is closed.
+/// missing day is closed. Decoding sorts each day and refuses overlapping intervals; a week
+/// built in code is checked when it becomes part of a [`crate::BusinessCalendar`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "WeekRepr<WorkingInterval>", into = "WeekRepr<WorkingInterval>")]
+#[serde(
+    try_from = "WeekRepr<WorkingInterval>",
+    into = "WeekRepr<WorkingInterval>"
+)]
 pub struct WeeklyHours {
     days: [Vec<WorkingInterval>; 7],
 }
@@ -242,11 +246,22 @@ impl<T> WeekRepr<T> {
     }
 }
 
-impl From<WeekRepr<WorkingInterval>> for WeeklyHours {
-    fn from(r: WeekRepr<WorkingInterval>) -> Self {
-        WeeklyHours {
-            days: r.into_days(),
+impl TryFrom<WeekRepr<WorkingInterval>> for WeeklyHours {
+    type Error = Error;
+    fn try_from(r: WeekRepr<WorkingInterval>) -> Result<Self> {
+        let mut days = r.into_days();
+        let mut problems = Vec::new();
+        for (i, day) in days.iter_mut().enumerate() {
+            let name = WEEKDAYS.get(i).map_or("day", |d| weekday_name(*d));
+            check_day(name, day, &mut problems);
         }
+        if !problems.is_empty() {
+            return Err(Error::InvalidDefinition {
+                what: "weekly hours".to_string(),
+                problems,
+            });
+        }
+        Ok(WeeklyHours { days })
     }
 }
 
@@ -255,6 +270,17 @@ impl From<WeeklyHours> for WeekRepr<WorkingInterval> {
         WeekRepr::from_days(w.days)
     }
 }
+
+/// The days of the week, Monday first, as stored in [`WeeklyHours`].
+pub(crate) const WEEKDAYS: [Weekday; 7] = [
+    Weekday::Mon,
+    Weekday::Tue,
+    Weekday::Wed,
+    Weekday::Thu,
+    Weekday::Fri,
+    Weekday::Sat,
+    Weekday::Sun,
+];
 
 /// The English lower-case name of a weekday, as used in JSON and messages.
 pub(crate) fn weekday_name(day: Weekday) -> &'static str {

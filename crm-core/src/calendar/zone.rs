@@ -36,10 +36,16 @@ struct Span {
     local_hi: i64,
 }
 
+/// log2 of the width in seconds of a bucket of the span index (about 48.5 days).
+const BUCKET_BITS: u32 = 22;
+
 /// The UTC offsets of a zone as a sorted list of spans.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ZoneTable {
     spans: Vec<Span>,
+    /// For each bucket of `2^BUCKET_BITS` seconds from `PROBE_FROM`, the span holding the
+    /// bucket's first second: a lookup is one index read and a step or two forward.
+    index: Vec<u32>,
 }
 
 /// The offset of `tz` at the UTC second `utc`, in seconds (0 outside chrono's range).
@@ -103,7 +109,17 @@ impl ZoneTable {
                 local_hi,
             });
         }
-        ZoneTable { spans }
+        let buckets = ((PROBE_TO - PROBE_FROM) >> BUCKET_BITS) + 1;
+        let mut index = Vec::new();
+        let mut k = 0usize;
+        for b in 0..buckets {
+            let at = PROBE_FROM + (b << BUCKET_BITS);
+            while spans.get(k + 1).is_some_and(|s: &Span| s.utc_start <= at) {
+                k += 1;
+            }
+            index.push(u32::try_from(k).unwrap_or(u32::MAX));
+        }
+        ZoneTable { spans, index }
     }
 
     /// The number of spans (one more than the number of offset changes).
@@ -114,9 +130,24 @@ impl ZoneTable {
 
     /// The index of the span holding the UTC second `utc`.
     pub(crate) fn span_at_utc(&self, utc: i64) -> usize {
-        self.spans
-            .partition_point(|s| s.utc_start <= utc)
-            .saturating_sub(1)
+        let bucket = utc
+            .checked_sub(PROBE_FROM)
+            .filter(|d| *d >= 0)
+            .and_then(|d| usize::try_from(d >> BUCKET_BITS).ok())
+            .and_then(|b| self.index.get(b));
+        match bucket {
+            Some(&k) => {
+                let mut k = k as usize;
+                while self.spans.get(k + 1).is_some_and(|s| s.utc_start <= utc) {
+                    k += 1;
+                }
+                k
+            }
+            None => self
+                .spans
+                .partition_point(|s| s.utc_start <= utc)
+                .saturating_sub(1),
+        }
     }
 
     /// The offset at the UTC second `utc`.
@@ -129,16 +160,12 @@ impl ZoneTable {
         self.spans.get(k).map_or(0, |s| s.offset)
     }
 
-    /// True when every local second in `[lo, hi]` maps to span `k` with `L - offset`.
-    pub(crate) fn is_plain(&self, k: usize, lo: i64, hi: i64) -> bool {
-        self.spans
-            .get(k)
-            .is_some_and(|s| s.local_lo <= lo && hi <= s.local_hi)
-    }
-
-    /// The highest local second that maps plainly to span `k`.
-    pub(crate) fn local_hi(&self, k: usize) -> i64 {
-        self.spans.get(k).map_or(i64::MIN, |s| s.local_hi)
+    /// The plain local range `[lo, hi]` of span `k` and its offset (an empty range when `k` is
+    /// out of bounds).
+    pub(crate) fn plain_range(&self, k: usize) -> (i64, i64, i64) {
+        self.spans.get(k).map_or((i64::MAX, i64::MIN, 0), |s| {
+            (s.local_lo, s.local_hi, s.offset)
+        })
     }
 
     /// Moves `k` forward (or back) to the span whose plain local range starts at or before
