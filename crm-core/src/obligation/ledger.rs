@@ -438,6 +438,16 @@ pub struct Ledger {
     entry_index: BTreeMap<EntryId, EntryRef>,
     /// Fundings with something left in the credit balance, oldest first.
     unapplied: BTreeSet<usize>,
+    /// Due date and open amount of each charge, parallel to `data.charges`: the compact
+    /// array the hot paths (allocation, aging) scan.
+    hot: Vec<Hot>,
+}
+
+/// The part of a charge the hot paths read, 24 bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Hot {
+    pub(crate) due: NaiveDate,
+    pub(crate) open: Money,
 }
 
 impl Serialize for Ledger {
@@ -477,6 +487,7 @@ impl Ledger {
             payment_index: BTreeMap::new(),
             entry_index: BTreeMap::new(),
             unapplied: BTreeSet::new(),
+            hot: Vec::new(),
         }
     }
 
@@ -556,6 +567,15 @@ impl Ledger {
             }
         }
         ledger.data = data;
+        ledger.hot = ledger
+            .data
+            .charges
+            .iter()
+            .map(|e| Hot {
+                due: e.charge.due_date,
+                open: e.open,
+            })
+            .collect();
         ledger.reindex_from(0);
         Ok(ledger)
     }
@@ -600,6 +620,17 @@ impl Ledger {
         self.payment_index
             .get(id)
             .and_then(|i| self.data.fundings.get(*i))
+    }
+
+    /// The compact due/open array, parallel to [`Ledger::charges`].
+    pub(crate) fn hot(&self) -> &[Hot] {
+        &self.hot
+    }
+
+    fn refresh_hot(&mut self, i: usize) {
+        if let (Some(h), Some(e)) = (self.hot.get_mut(i), self.data.charges.get(i)) {
+            h.open = e.open;
+        }
     }
 
     fn position(&self, id: &ChargeId) -> Option<usize> {
@@ -711,6 +742,13 @@ impl Ledger {
             .data
             .charges
             .partition_point(|e| e.charge.due_date <= due);
+        self.hot.insert(
+            pos,
+            Hot {
+                due,
+                open: entry.open,
+            },
+        );
         self.data.charges.insert(pos, entry);
         self.reindex_from(pos);
         if self.unapplied.is_empty() {
@@ -824,12 +862,12 @@ impl Ledger {
         let mut remaining = amount;
         match rule {
             AllocationRule::OldestDueFirst => {
-                for (i, e) in self.data.charges.iter().enumerate() {
+                for (i, h) in self.hot.iter().enumerate() {
                     if !remaining.is_positive() {
                         break;
                     }
-                    if e.open.is_positive() {
-                        let take = e.open.min(&remaining)?;
+                    if h.open.is_positive() {
+                        let take = h.open.min(&remaining)?;
                         remaining = remaining.checked_sub(&take)?;
                         takes.push((i, take));
                     }
@@ -864,6 +902,7 @@ impl Ledger {
                     amount: take,
                     at,
                 });
+                self.refresh_hot(i);
             }
         }
         let idx = self.data.fundings.len();
@@ -936,6 +975,7 @@ impl Ledger {
             if !f.unapplied.is_positive() {
                 self.unapplied.remove(&fi);
             }
+            self.refresh_hot(ci);
             out.push(app);
         }
         Ok(out)
@@ -991,6 +1031,7 @@ impl Ledger {
             if let Some(e) = self.data.charges.get_mut(p) {
                 e.paid = e.paid.checked_sub(&a.amount)?;
                 e.open = e.open.checked_add(&a.amount)?;
+                self.refresh_hot(p);
             }
         }
         let zero = Money::zero(self.data.currency);
@@ -1074,6 +1115,7 @@ impl Ledger {
         let adjusted = e.adjusted.checked_add(&adjustment.amount)?;
         e.open = open;
         e.adjusted = adjusted;
+        self.refresh_hot(p);
         let idx = self.data.adjustments.len();
         self.entry_index
             .insert(adjustment.id.clone(), EntryRef::Adjustment(idx));
@@ -1117,6 +1159,7 @@ impl Ledger {
         let written = e.written_off.checked_add(&write_off.amount)?;
         e.open = open;
         e.written_off = written;
+        self.refresh_hot(p);
         let idx = self.data.write_offs.len();
         self.entry_index
             .insert(write_off.id.clone(), EntryRef::WriteOff(idx));

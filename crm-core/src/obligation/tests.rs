@@ -1152,6 +1152,68 @@ fn check_invariants(ledger: &Ledger) -> Result<(), TestCaseError> {
             e.open
         );
     }
+    // the compact hot array mirrors the charges
+    prop_assert_eq!(ledger.hot().len(), ledger.charges().len());
+    for (h, e) in ledger.hot().iter().zip(ledger.charges()) {
+        prop_assert_eq!((h.due, h.open), (e.charge.due_date, e.open));
+    }
+    // aging agrees with a day-by-day computation
+    for (as_of, grace) in [
+        (d("2025-01-01"), 0u32),
+        (d("2025-03-15"), 5),
+        (d("2025-06-30"), 30),
+    ] {
+        let a = ledger.aging(as_of, grace, &Scope::Customer).unwrap();
+        let mut want = [0i128; 5];
+        let mut overdue = 0i128;
+        for e in ledger.charges() {
+            let days = (as_of - e.charge.due_date).num_days();
+            let b = match days {
+                ..=0 => 0,
+                1..=30 => 1,
+                31..=60 => 2,
+                61..=90 => 3,
+                _ => 4,
+            };
+            want[b] += e.open.minor_units();
+            if days > i64::from(grace) {
+                overdue += e.open.minor_units();
+            }
+        }
+        let got = [
+            a.current,
+            a.days_1_30,
+            a.days_31_60,
+            a.days_61_90,
+            a.over_90,
+        ]
+        .map(|m| m.minor_units());
+        prop_assert_eq!(got, want);
+        prop_assert_eq!(a.overdue.minor_units(), overdue);
+        prop_assert_eq!(a.total_open, t.open);
+        let line1 = ledger
+            .aging(
+                as_of,
+                grace,
+                &Scope::Line {
+                    line_id: line("L1"),
+                },
+            )
+            .unwrap();
+        let line2 = ledger
+            .aging(
+                as_of,
+                grace,
+                &Scope::Line {
+                    line_id: line("L2"),
+                },
+            )
+            .unwrap();
+        prop_assert_eq!(
+            line1.total_open.checked_add(&line2.total_open).unwrap(),
+            a.total_open
+        );
+    }
     let mut applied_per_charge: BTreeMap<ChargeId, Money> = BTreeMap::new();
     for f in ledger.fundings() {
         let amount = match &f.source {
