@@ -384,6 +384,35 @@ pub struct LedgerTotals {
     pub balance: Money,
 }
 
+/// A difference between generated charges and the ledger (see [`Ledger::plan_changes`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ChargeChange {
+    /// Not in the ledger yet: add it.
+    New {
+        /// The charge.
+        charge: Charge,
+    },
+    /// In the ledger with another due date: reschedule it.
+    DueDateChanged {
+        /// The charge.
+        charge_id: ChargeId,
+        /// The due date in the ledger.
+        from: NaiveDate,
+        /// The due date now generated.
+        to: NaiveDate,
+    },
+    /// In the ledger with another amount: adjust it by the difference.
+    AmountChanged {
+        /// The charge.
+        charge_id: ChargeId,
+        /// The amount in the ledger (before adjustments).
+        from: Money,
+        /// The amount now generated.
+        to: Money,
+    },
+}
+
 /// The charges of a scope with their totals.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Statement {
@@ -1165,6 +1194,60 @@ impl Ledger {
             .insert(write_off.id.clone(), EntryRef::WriteOff(idx));
         self.data.write_offs.push(write_off);
         Ok(())
+    }
+
+    /// Moves a charge to a new due date (for example when early termination makes the
+    /// remaining installments due at once), keeping its id and what was applied to it.
+    pub fn reschedule_charge(&mut self, id: &ChargeId, due_date: NaiveDate) -> Result<()> {
+        let from = self.position(id).ok_or_else(|| {
+            Error::not_found(format!("charge of customer {}", self.data.customer_id), id)
+        })?;
+        if self.data.charges.get(from).map(|e| e.charge.due_date) == Some(due_date) {
+            return Ok(());
+        }
+        let mut entry = self.data.charges.remove(from);
+        let mut hot = self.hot.remove(from);
+        entry.charge.due_date = due_date;
+        hot.due = due_date;
+        let added = entry.added;
+        let to = self
+            .data
+            .charges
+            .partition_point(|e| (e.charge.due_date, e.added) < (due_date, added));
+        self.data.charges.insert(to, entry);
+        self.hot.insert(to, hot);
+        self.reindex_from(from.min(to));
+        Ok(())
+    }
+
+    /// Compares freshly generated charges of a plan (after an amendment, a status change or
+    /// a termination) with the ledger: which are new, which moved to another due date, which
+    /// changed amount. Pure; the engine adds the new ones, reschedules the moved ones and
+    /// settles amount changes with an [`Adjustment`] (or a [`Credit`]) of the difference.
+    pub fn plan_changes(&self, generated: &[Charge]) -> Vec<ChargeChange> {
+        let mut out = Vec::new();
+        for c in generated {
+            match self.charge(&c.id) {
+                None => out.push(ChargeChange::New { charge: c.clone() }),
+                Some(e) => {
+                    if e.charge.due_date != c.due_date {
+                        out.push(ChargeChange::DueDateChanged {
+                            charge_id: c.id.clone(),
+                            from: e.charge.due_date,
+                            to: c.due_date,
+                        });
+                    }
+                    if e.charge.amount != c.amount {
+                        out.push(ChargeChange::AmountChanged {
+                            charge_id: c.id.clone(),
+                            from: e.charge.amount,
+                            to: c.amount,
+                        });
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// The credit balance: what payments and credits brought in beyond what was applied.

@@ -1346,3 +1346,102 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn termination_after_billing_reschedules_and_adjusts() {
+    let mut ledger = Ledger::new(cust(), eur());
+    bill_until(&mut ledger, "2025-03-31");
+    // the line is terminated on Mar 11: regenerate and compare
+    let input = ScheduleInput {
+        terminated_on: Some(d("2025-03-11")),
+        ..Default::default()
+    };
+    let dev = device_plan()
+        .charges_until(d("2025-03-31"), &input)
+        .unwrap();
+    let changes = ledger.plan_changes(&dev);
+    // Mar 31 moves to Mar 11; Apr..Dec are new, due Mar 11
+    assert!(changes.contains(&ChargeChange::DueDateChanged {
+        charge_id: ChargeId::new("P-DEV#3").unwrap(),
+        from: d("2025-03-31"),
+        to: d("2025-03-11"),
+    }));
+    assert_eq!(
+        changes
+            .iter()
+            .filter(|c| matches!(c, ChargeChange::New { .. }))
+            .count(),
+        9
+    );
+    ledger
+        .reschedule_charge(&ChargeId::new("P-DEV#3").unwrap(), d("2025-03-11"))
+        .unwrap();
+    assert!(
+        ledger
+            .charges()
+            .windows(2)
+            .all(|w| (w[0].charge.due_date, w[0].added) < (w[1].charge.due_date, w[1].added))
+    );
+    assert_eq!(
+        ledger.hot().iter().map(|h| h.due).collect::<Vec<_>>(),
+        ledger
+            .charges()
+            .iter()
+            .map(|e| e.charge.due_date)
+            .collect::<Vec<_>>()
+    );
+    let svc = service_plan()
+        .charges_until(d("2025-03-31"), &input)
+        .unwrap();
+    let changes = ledger.plan_changes(&svc);
+    assert_eq!(
+        changes,
+        [ChargeChange::AmountChanged {
+            charge_id: ChargeId::new("P-SVC#3").unwrap(),
+            from: m("49.90"),
+            to: m("16.10"),
+        }]
+    );
+    let json = serde_json::to_string(&changes[0]).unwrap();
+    assert!(json.starts_with(r#"{"type":"amount_changed""#), "{json}");
+}
+
+#[test]
+fn json_names_are_stable_snake_case() {
+    let p = device_plan();
+    let json = serde_json::to_value(&p).unwrap();
+    assert_eq!(json["periodicity"]["type"], "installments");
+    assert_eq!(json["periodicity"]["every"]["type"], "monthly");
+    assert_eq!(json["periodicity"]["total"]["amount"], "1200.00");
+    assert_eq!(json["payment_type"], "sale");
+    assert_eq!(json["early_termination"], "due_at_once");
+    assert_eq!(json["suspended_billing"], "bill");
+    let back: PaymentPlan = serde_json::from_value(json).unwrap();
+    assert_eq!(back, p);
+    let rule = AllocationRule::ToCharges {
+        charge_ids: vec![ChargeId::new("X").unwrap()],
+    };
+    assert_eq!(
+        serde_json::to_string(&rule).unwrap(),
+        r#"{"type":"to_charges","charge_ids":["X"]}"#
+    );
+    assert_eq!(
+        serde_json::to_string(&ActionStatus::Due).unwrap(),
+        r#"{"type":"due"}"#
+    );
+    assert_eq!(
+        serde_json::to_string(&Frequency::EveryNDays { days: 14 }).unwrap(),
+        r#"{"type":"every_n_days","days":14}"#
+    );
+    assert_eq!(
+        serde_json::to_string(&CollectionStepKind::RestrictionNotice).unwrap(),
+        r#""restriction_notice""#
+    );
+    // a tampered ledger is refused on the way in
+    let mut ledger = Ledger::new(cust(), eur());
+    bill_until(&mut ledger, "2025-01-01");
+    let text = serde_json::to_string(&ledger)
+        .unwrap()
+        .replace(r#""open":{"amount":"49.90""#, r#""open":{"amount":"1.00""#);
+    assert!(serde_json::from_str::<Ledger>(&text).is_err());
+}
