@@ -218,7 +218,7 @@ pub struct AllocationOutcome {
     pub to_credit_balance: Money,
 }
 
-/// Re-exported name of [`AllocationOutcome`] for payments.
+/// The outcome of recording a payment (an [`AllocationOutcome`]).
 pub type PaymentOutcome = AllocationOutcome;
 
 /// What a reversal did.
