@@ -252,6 +252,10 @@ fn story_3_device_installments_service_late_and_partial_payments_collections() {
     let acts = collection_actions(&ledger, &policy, &ctx, at("2025-03-22")).unwrap();
     assert_eq!(summary(&acts), [("L-SVC".to_string(), Restrict, "due")]);
     assert_eq!(acts[0].days_past_due, 21);
+    assert_eq!(
+        acts[0].reason,
+        "1 charge of 49.90 EUR past due for 21 days (since 2025-03-01); step 3 restrict is due from day 21"
+    );
     ctx.taken.insert(acts[0].key.clone());
     ctx.statuses.insert(line("L-SVC"), LineStatus::Restricted);
     let acts = collection_actions(&ledger, &policy, &ctx, at("2025-03-23")).unwrap();
