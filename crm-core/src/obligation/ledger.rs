@@ -463,6 +463,7 @@ pub struct Ledger {
     data: LedgerData,
     /// Charge id to position, kept only above [`SCAN_LIMIT`] charges.
     charge_index: BTreeMap<ChargeId, usize>,
+    /// Payment id to position in `fundings`, kept only above [`SCAN_LIMIT`] fundings.
     payment_index: BTreeMap<PaymentId, usize>,
     entry_index: BTreeMap<EntryId, EntryRef>,
     /// Fundings with something left in the credit balance, oldest first.
@@ -556,10 +557,11 @@ impl Ledger {
                 ));
             }
         }
+        let mut seen_payments = BTreeSet::new();
         for (i, f) in data.fundings.iter().enumerate() {
             match &f.source {
                 FundingSource::Payment(p) => {
-                    if ledger.payment_index.insert(p.id.clone(), i).is_some() {
+                    if !seen_payments.insert(&p.id) {
                         return Err(Error::already_exists("payment", &p.id));
                     }
                 }
@@ -606,6 +608,7 @@ impl Ledger {
             })
             .collect();
         ledger.reindex_from(0);
+        ledger.index_payments();
         Ok(ledger)
     }
 
@@ -646,9 +649,38 @@ impl Ledger {
 
     /// The payment with this id, as recorded.
     pub fn payment(&self, id: &PaymentId) -> Option<&FundingRecord> {
-        self.payment_index
-            .get(id)
-            .and_then(|i| self.data.fundings.get(*i))
+        self.payment_position(id)
+            .and_then(|i| self.data.fundings.get(i))
+    }
+
+    fn payment_position(&self, id: &PaymentId) -> Option<usize> {
+        if self.data.fundings.len() <= SCAN_LIMIT {
+            self.data
+                .fundings
+                .iter()
+                .position(|f| matches!(&f.source, FundingSource::Payment(p) if &p.id == id))
+        } else {
+            self.payment_index.get(id).copied()
+        }
+    }
+
+    /// Keeps the payment index complete above [`SCAN_LIMIT`] fundings (fundings only grow,
+    /// so the index is built once, when the limit is crossed, then extended).
+    fn index_payments(&mut self) {
+        let n = self.data.fundings.len();
+        if n <= SCAN_LIMIT {
+            return;
+        }
+        let from = if self.payment_index.is_empty() {
+            0
+        } else {
+            n - 1
+        };
+        for (i, f) in self.data.fundings.iter().enumerate().skip(from) {
+            if let FundingSource::Payment(p) = &f.source {
+                self.payment_index.insert(p.id.clone(), i);
+            }
+        }
     }
 
     /// The compact due/open array, parallel to [`Ledger::charges`].
@@ -830,9 +862,8 @@ impl Ledger {
         self.check_customer("payment customer_id", &payment.customer_id)?;
         self.check_amount("payment amount", &payment.amount)?;
         self.check_rule(&payment.allocation)?;
-        let id = payment.id.clone();
         let idx = self.fund(FundingSource::Payment(payment))?;
-        self.payment_index.insert(id, idx);
+        self.index_payments();
         Ok(self
             .data
             .fundings
@@ -867,6 +898,7 @@ impl Ledger {
         self.check_rule(&credit.allocation)?;
         let id = credit.id.clone();
         let idx = self.fund(FundingSource::Credit(credit))?;
+        self.index_payments();
         self.entry_index.insert(id, EntryRef::Credit(idx));
         Ok(self
             .data
@@ -1026,9 +1058,8 @@ impl Ledger {
         at: Instant,
         reason: &str,
     ) -> Result<ReversalOutcome> {
-        let idx = *self
-            .payment_index
-            .get(id)
+        let idx = self
+            .payment_position(id)
             .ok_or_else(|| Error::not_found("payment", id))?;
         let rec = self
             .data

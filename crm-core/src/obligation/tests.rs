@@ -1449,3 +1449,45 @@ fn json_names_are_stable_snake_case() {
         .replace(r#""open":{"amount":"49.90""#, r#""open":{"amount":"1.00""#);
     assert!(serde_json::from_str::<Ledger>(&text).is_err());
 }
+
+#[test]
+fn many_payments_and_credits_stay_idempotent_past_the_scan_limit() {
+    let mut ledger = Ledger::new(cust(), eur());
+    bill_until(&mut ledger, "2025-12-31");
+    for i in 0..40 {
+        if i % 3 == 0 {
+            ledger
+                .grant_credit(Credit {
+                    id: EntryId::new(format!("CR{i}")).unwrap(),
+                    customer_id: cust(),
+                    granted_at: at("2025-02-01"),
+                    amount: m("1.00"),
+                    reason: "r".into(),
+                    approved_by: ActorId::new("boss").unwrap(),
+                    allocation: AllocationRule::OldestDueFirst,
+                })
+                .unwrap();
+        } else {
+            ledger
+                .record_payment(payment(&format!("P{i}"), "2025-02-01", "1.00"))
+                .unwrap();
+        }
+    }
+    let before = ledger.clone();
+    for i in (0..40).filter(|i| i % 3 != 0) {
+        ledger
+            .record_payment(payment(&format!("P{i}"), "2025-02-01", "1.00"))
+            .unwrap();
+        let e = ledger
+            .record_payment(payment(&format!("P{i}"), "2025-02-01", "2.00"))
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Conflict);
+    }
+    assert_eq!(ledger, before);
+    ledger
+        .reverse_payment(&PaymentId::new("P38").unwrap(), at("2025-02-02"), "bounced")
+        .unwrap();
+    let json = serde_json::to_string(&ledger).unwrap();
+    let back: Ledger = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, ledger);
+}
