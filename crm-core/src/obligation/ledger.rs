@@ -557,6 +557,57 @@ impl Ledger {
                 ));
             }
         }
+        // Every application must point at a known charge, and what the fundings applied must
+        // be exactly what the charges record as paid and credited.
+        let mut applied: BTreeMap<&ChargeId, (Money, Money)> = BTreeMap::new();
+        let zero = Money::zero(cur);
+        for f in &data.fundings {
+            let amount = f.source.amount();
+            if amount.currency() != cur {
+                return Err(mismatch(cur, amount.currency()));
+            }
+            let mut total = f.unapplied;
+            for a in &f.applications {
+                if !seen.contains(&a.charge_id) || !a.amount.is_positive() {
+                    return Err(Error::validation(
+                        "ledger application",
+                        &a.charge_id,
+                        "applies a non-positive amount or to an unknown charge",
+                    ));
+                }
+                total = total.checked_add(&a.amount)?;
+                if f.reversal.is_none() {
+                    let slot = applied.entry(&a.charge_id).or_insert((zero, zero));
+                    if f.source.is_payment() {
+                        slot.0 = slot.0.checked_add(&a.amount)?;
+                    } else {
+                        slot.1 = slot.1.checked_add(&a.amount)?;
+                    }
+                }
+            }
+            let consistent = if f.reversal.is_some() {
+                f.unapplied.is_zero() && total.try_cmp(&amount)?.is_le()
+            } else {
+                total == amount && !f.unapplied.is_negative()
+            };
+            if !consistent || f.initially_applied > f.applications.len() {
+                return Err(Error::validation(
+                    "ledger funding",
+                    amount,
+                    "applications and credit balance do not add up to the amount",
+                ));
+            }
+        }
+        for e in &data.charges {
+            let (paid, credited) = applied.get(&e.charge.id).copied().unwrap_or((zero, zero));
+            if paid != e.paid || credited != e.credited {
+                return Err(Error::validation(
+                    "ledger charge",
+                    &e.charge.id,
+                    "paid or credited does not match the applications",
+                ));
+            }
+        }
         let mut seen_payments = BTreeSet::new();
         for (i, f) in data.fundings.iter().enumerate() {
             match &f.source {

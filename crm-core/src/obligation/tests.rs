@@ -1448,6 +1448,18 @@ fn json_names_are_stable_snake_case() {
         .unwrap()
         .replace(r#""open":{"amount":"49.90""#, r#""open":{"amount":"1.00""#);
     assert!(serde_json::from_str::<Ledger>(&text).is_err());
+    // so is one whose payment applications do not match the charges
+    ledger
+        .record_payment(payment("PAY1", "2025-01-01", "49.90"))
+        .unwrap();
+    let good = serde_json::to_string(&ledger).unwrap();
+    assert!(serde_json::from_str::<Ledger>(&good).is_ok());
+    let text = good.replace(
+        r#""unapplied":{"amount":"0.00""#,
+        r#""unapplied":{"amount":"5.00""#,
+    );
+    assert_ne!(text, good);
+    assert!(serde_json::from_str::<Ledger>(&text).is_err());
 }
 
 #[test]
