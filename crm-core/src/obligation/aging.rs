@@ -9,7 +9,7 @@
 use crate::error::Result;
 use crate::money::Money;
 use crate::obligation::ledger::{Ledger, Scope};
-use chrono::NaiveDate;
+use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 /// Open amounts by age, as of a date.
@@ -42,37 +42,56 @@ impl Ledger {
     /// as overdue.
     pub fn aging(&self, as_of: NaiveDate, grace_days: u32, scope: &Scope) -> Result<AgingReport> {
         let cur = self.currency();
+        // Bucket limits as dates, so the loop compares packed dates instead of subtracting.
+        let back = |days: u32| {
+            as_of
+                .checked_sub_days(Days::new(u64::from(days)))
+                .unwrap_or(NaiveDate::MIN)
+        };
+        let (d30, d60, d90, grace) = (back(30), back(60), back(90), back(grace_days));
         // Minor units in i128: exact, and no decimal work in the loop.
         let mut buckets = [0i128; 5];
         let mut overdue = 0i128;
         let mut oldest = None;
-        let grace = i64::from(grace_days);
         let all = matches!(scope, Scope::Customer);
-        for e in self.charges() {
-            let open = e.open.minor_units();
-            if open == 0 || !(all || scope.matches(&e.charge)) {
+        let charges = self.charges();
+        for (i, h) in self.hot().iter().enumerate() {
+            let open = h.open.minor_units();
+            if open == 0 {
                 continue;
             }
-            let days = (as_of - e.charge.due_date).num_days();
-            let b = match days {
-                i64::MIN..=0 => 0,
-                1..=30 => 1,
-                31..=60 => 2,
-                61..=90 => 3,
-                _ => 4,
+            if !all && !charges.get(i).is_some_and(|e| scope.matches(&e.charge)) {
+                continue;
+            }
+            let due = h.due;
+            let b = if due >= as_of {
+                0
+            } else if due >= d30 {
+                1
+            } else if due >= d60 {
+                2
+            } else if due >= d90 {
+                3
+            } else {
+                4
             };
             if let Some(slot) = buckets.get_mut(b) {
                 *slot = slot.saturating_add(open);
             }
-            if days > 0 && oldest.is_none() {
-                oldest = Some(e.charge.due_date);
+            if b > 0 && oldest.is_none() {
+                oldest = Some(due);
             }
-            if days > grace {
+            if due < grace {
                 overdue = overdue.saturating_add(open);
             }
         }
         let m = |minor: i128| money_of(minor, cur);
         let [b0, b1, b2, b3, b4] = buckets;
+        let total = b0
+            .saturating_add(b1)
+            .saturating_add(b2)
+            .saturating_add(b3)
+            .saturating_add(b4);
         Ok(AgingReport {
             as_of,
             grace_days,
@@ -81,11 +100,7 @@ impl Ledger {
             days_31_60: m(b2)?,
             days_61_90: m(b3)?,
             over_90: m(b4)?,
-            total_open: m(b0
-                .saturating_add(b1)
-                .saturating_add(b2)
-                .saturating_add(b3)
-                .saturating_add(b4))?,
+            total_open: m(total)?,
             overdue: m(overdue)?,
             oldest_overdue_due_date: oldest,
         })

@@ -245,6 +245,8 @@ pub struct CollectionAction {
     pub line_id: Option<LineId>,
     /// Its status, as the context reports it.
     pub line_status: Option<LineStatus>,
+    /// Why the step is reached, in words a service screen can show.
+    pub reason: String,
     /// Take it, or why not.
     pub status: ActionStatus,
 }
@@ -408,7 +410,23 @@ pub fn collection_actions(
                 } else {
                     ActionStatus::Due
                 };
+                let reason = format!(
+                    "{} {} of {} past due for {} days (since {}); step {} {} is due from day {}",
+                    o.charge_ids.len(),
+                    if o.charge_ids.len() == 1 {
+                        "charge"
+                    } else {
+                        "charges"
+                    },
+                    o.amount,
+                    days,
+                    o.oldest_due,
+                    i + 1,
+                    step.kind.as_str(),
+                    step.after_days
+                );
                 out.push(CollectionAction {
+                    reason,
                     key,
                     policy: policy.name.clone(),
                     target: t,

@@ -218,7 +218,7 @@ pub struct AllocationOutcome {
     pub to_credit_balance: Money,
 }
 
-/// Re-exported name of [`AllocationOutcome`] for payments.
+/// The outcome of recording a payment (an [`AllocationOutcome`]).
 pub type PaymentOutcome = AllocationOutcome;
 
 /// What a reversal did.
@@ -384,6 +384,35 @@ pub struct LedgerTotals {
     pub balance: Money,
 }
 
+/// A difference between generated charges and the ledger (see [`Ledger::plan_changes`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ChargeChange {
+    /// Not in the ledger yet: add it.
+    New {
+        /// The charge.
+        charge: Charge,
+    },
+    /// In the ledger with another due date: reschedule it.
+    DueDateChanged {
+        /// The charge.
+        charge_id: ChargeId,
+        /// The due date in the ledger.
+        from: NaiveDate,
+        /// The due date now generated.
+        to: NaiveDate,
+    },
+    /// In the ledger with another amount: adjust it by the difference.
+    AmountChanged {
+        /// The charge.
+        charge_id: ChargeId,
+        /// The amount in the ledger (before adjustments).
+        from: Money,
+        /// The amount now generated.
+        to: Money,
+    },
+}
+
 /// The charges of a scope with their totals.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Statement {
@@ -434,10 +463,21 @@ pub struct Ledger {
     data: LedgerData,
     /// Charge id to position, kept only above [`SCAN_LIMIT`] charges.
     charge_index: BTreeMap<ChargeId, usize>,
+    /// Payment id to position in `fundings`, kept only above [`SCAN_LIMIT`] fundings.
     payment_index: BTreeMap<PaymentId, usize>,
     entry_index: BTreeMap<EntryId, EntryRef>,
     /// Fundings with something left in the credit balance, oldest first.
     unapplied: BTreeSet<usize>,
+    /// Due date and open amount of each charge, parallel to `data.charges`: the compact
+    /// array the hot paths (allocation, aging) scan.
+    hot: Vec<Hot>,
+}
+
+/// The part of a charge the hot paths read, 24 bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Hot {
+    pub(crate) due: NaiveDate,
+    pub(crate) open: Money,
 }
 
 impl Serialize for Ledger {
@@ -477,6 +517,7 @@ impl Ledger {
             payment_index: BTreeMap::new(),
             entry_index: BTreeMap::new(),
             unapplied: BTreeSet::new(),
+            hot: Vec::new(),
         }
     }
 
@@ -516,10 +557,62 @@ impl Ledger {
                 ));
             }
         }
+        // Every application must point at a known charge, and what the fundings applied must
+        // be exactly what the charges record as paid and credited.
+        let mut applied: BTreeMap<&ChargeId, (Money, Money)> = BTreeMap::new();
+        let zero = Money::zero(cur);
+        for f in &data.fundings {
+            let amount = f.source.amount();
+            if amount.currency() != cur {
+                return Err(mismatch(cur, amount.currency()));
+            }
+            let mut total = f.unapplied;
+            for a in &f.applications {
+                if !seen.contains(&a.charge_id) || !a.amount.is_positive() {
+                    return Err(Error::validation(
+                        "ledger application",
+                        &a.charge_id,
+                        "applies a non-positive amount or to an unknown charge",
+                    ));
+                }
+                total = total.checked_add(&a.amount)?;
+                if f.reversal.is_none() {
+                    let slot = applied.entry(&a.charge_id).or_insert((zero, zero));
+                    if f.source.is_payment() {
+                        slot.0 = slot.0.checked_add(&a.amount)?;
+                    } else {
+                        slot.1 = slot.1.checked_add(&a.amount)?;
+                    }
+                }
+            }
+            let consistent = if f.reversal.is_some() {
+                f.unapplied.is_zero() && total.try_cmp(&amount)?.is_le()
+            } else {
+                total == amount && !f.unapplied.is_negative()
+            };
+            if !consistent || f.initially_applied > f.applications.len() {
+                return Err(Error::validation(
+                    "ledger funding",
+                    amount,
+                    "applications and credit balance do not add up to the amount",
+                ));
+            }
+        }
+        for e in &data.charges {
+            let (paid, credited) = applied.get(&e.charge.id).copied().unwrap_or((zero, zero));
+            if paid != e.paid || credited != e.credited {
+                return Err(Error::validation(
+                    "ledger charge",
+                    &e.charge.id,
+                    "paid or credited does not match the applications",
+                ));
+            }
+        }
+        let mut seen_payments = BTreeSet::new();
         for (i, f) in data.fundings.iter().enumerate() {
             match &f.source {
                 FundingSource::Payment(p) => {
-                    if ledger.payment_index.insert(p.id.clone(), i).is_some() {
+                    if !seen_payments.insert(&p.id) {
                         return Err(Error::already_exists("payment", &p.id));
                     }
                 }
@@ -556,7 +649,17 @@ impl Ledger {
             }
         }
         ledger.data = data;
+        ledger.hot = ledger
+            .data
+            .charges
+            .iter()
+            .map(|e| Hot {
+                due: e.charge.due_date,
+                open: e.open,
+            })
+            .collect();
         ledger.reindex_from(0);
+        ledger.index_payments();
         Ok(ledger)
     }
 
@@ -597,9 +700,49 @@ impl Ledger {
 
     /// The payment with this id, as recorded.
     pub fn payment(&self, id: &PaymentId) -> Option<&FundingRecord> {
-        self.payment_index
-            .get(id)
-            .and_then(|i| self.data.fundings.get(*i))
+        self.payment_position(id)
+            .and_then(|i| self.data.fundings.get(i))
+    }
+
+    fn payment_position(&self, id: &PaymentId) -> Option<usize> {
+        if self.data.fundings.len() <= SCAN_LIMIT {
+            self.data
+                .fundings
+                .iter()
+                .position(|f| matches!(&f.source, FundingSource::Payment(p) if &p.id == id))
+        } else {
+            self.payment_index.get(id).copied()
+        }
+    }
+
+    /// Keeps the payment index complete above [`SCAN_LIMIT`] fundings (fundings only grow,
+    /// so the index is built once, when the limit is crossed, then extended).
+    fn index_payments(&mut self) {
+        let n = self.data.fundings.len();
+        if n <= SCAN_LIMIT {
+            return;
+        }
+        let from = if self.payment_index.is_empty() {
+            0
+        } else {
+            n - 1
+        };
+        for (i, f) in self.data.fundings.iter().enumerate().skip(from) {
+            if let FundingSource::Payment(p) = &f.source {
+                self.payment_index.insert(p.id.clone(), i);
+            }
+        }
+    }
+
+    /// The compact due/open array, parallel to [`Ledger::charges`].
+    pub(crate) fn hot(&self) -> &[Hot] {
+        &self.hot
+    }
+
+    fn refresh_hot(&mut self, i: usize) {
+        if let (Some(h), Some(e)) = (self.hot.get_mut(i), self.data.charges.get(i)) {
+            h.open = e.open;
+        }
     }
 
     fn position(&self, id: &ChargeId) -> Option<usize> {
@@ -711,6 +854,13 @@ impl Ledger {
             .data
             .charges
             .partition_point(|e| e.charge.due_date <= due);
+        self.hot.insert(
+            pos,
+            Hot {
+                due,
+                open: entry.open,
+            },
+        );
         self.data.charges.insert(pos, entry);
         self.reindex_from(pos);
         if self.unapplied.is_empty() {
@@ -763,9 +913,8 @@ impl Ledger {
         self.check_customer("payment customer_id", &payment.customer_id)?;
         self.check_amount("payment amount", &payment.amount)?;
         self.check_rule(&payment.allocation)?;
-        let id = payment.id.clone();
         let idx = self.fund(FundingSource::Payment(payment))?;
-        self.payment_index.insert(id, idx);
+        self.index_payments();
         Ok(self
             .data
             .fundings
@@ -800,6 +949,7 @@ impl Ledger {
         self.check_rule(&credit.allocation)?;
         let id = credit.id.clone();
         let idx = self.fund(FundingSource::Credit(credit))?;
+        self.index_payments();
         self.entry_index.insert(id, EntryRef::Credit(idx));
         Ok(self
             .data
@@ -824,12 +974,12 @@ impl Ledger {
         let mut remaining = amount;
         match rule {
             AllocationRule::OldestDueFirst => {
-                for (i, e) in self.data.charges.iter().enumerate() {
+                for (i, h) in self.hot.iter().enumerate() {
                     if !remaining.is_positive() {
                         break;
                     }
-                    if e.open.is_positive() {
-                        let take = e.open.min(&remaining)?;
+                    if h.open.is_positive() {
+                        let take = h.open.min(&remaining)?;
                         remaining = remaining.checked_sub(&take)?;
                         takes.push((i, take));
                     }
@@ -864,6 +1014,7 @@ impl Ledger {
                     amount: take,
                     at,
                 });
+                self.refresh_hot(i);
             }
         }
         let idx = self.data.fundings.len();
@@ -936,6 +1087,7 @@ impl Ledger {
             if !f.unapplied.is_positive() {
                 self.unapplied.remove(&fi);
             }
+            self.refresh_hot(ci);
             out.push(app);
         }
         Ok(out)
@@ -957,9 +1109,8 @@ impl Ledger {
         at: Instant,
         reason: &str,
     ) -> Result<ReversalOutcome> {
-        let idx = *self
-            .payment_index
-            .get(id)
+        let idx = self
+            .payment_position(id)
             .ok_or_else(|| Error::not_found("payment", id))?;
         let rec = self
             .data
@@ -991,6 +1142,7 @@ impl Ledger {
             if let Some(e) = self.data.charges.get_mut(p) {
                 e.paid = e.paid.checked_sub(&a.amount)?;
                 e.open = e.open.checked_add(&a.amount)?;
+                self.refresh_hot(p);
             }
         }
         let zero = Money::zero(self.data.currency);
@@ -1074,6 +1226,7 @@ impl Ledger {
         let adjusted = e.adjusted.checked_add(&adjustment.amount)?;
         e.open = open;
         e.adjusted = adjusted;
+        self.refresh_hot(p);
         let idx = self.data.adjustments.len();
         self.entry_index
             .insert(adjustment.id.clone(), EntryRef::Adjustment(idx));
@@ -1117,11 +1270,66 @@ impl Ledger {
         let written = e.written_off.checked_add(&write_off.amount)?;
         e.open = open;
         e.written_off = written;
+        self.refresh_hot(p);
         let idx = self.data.write_offs.len();
         self.entry_index
             .insert(write_off.id.clone(), EntryRef::WriteOff(idx));
         self.data.write_offs.push(write_off);
         Ok(())
+    }
+
+    /// Moves a charge to a new due date (for example when early termination makes the
+    /// remaining installments due at once), keeping its id and what was applied to it.
+    pub fn reschedule_charge(&mut self, id: &ChargeId, due_date: NaiveDate) -> Result<()> {
+        let from = self.position(id).ok_or_else(|| {
+            Error::not_found(format!("charge of customer {}", self.data.customer_id), id)
+        })?;
+        if self.data.charges.get(from).map(|e| e.charge.due_date) == Some(due_date) {
+            return Ok(());
+        }
+        let mut entry = self.data.charges.remove(from);
+        let mut hot = self.hot.remove(from);
+        entry.charge.due_date = due_date;
+        hot.due = due_date;
+        let added = entry.added;
+        let to = self
+            .data
+            .charges
+            .partition_point(|e| (e.charge.due_date, e.added) < (due_date, added));
+        self.data.charges.insert(to, entry);
+        self.hot.insert(to, hot);
+        self.reindex_from(from.min(to));
+        Ok(())
+    }
+
+    /// Compares freshly generated charges of a plan (after an amendment, a status change or
+    /// a termination) with the ledger: which are new, which moved to another due date, which
+    /// changed amount. Pure; the engine adds the new ones, reschedules the moved ones and
+    /// settles amount changes with an [`Adjustment`] (or a [`Credit`]) of the difference.
+    pub fn plan_changes(&self, generated: &[Charge]) -> Vec<ChargeChange> {
+        let mut out = Vec::new();
+        for c in generated {
+            match self.charge(&c.id) {
+                None => out.push(ChargeChange::New { charge: c.clone() }),
+                Some(e) => {
+                    if e.charge.due_date != c.due_date {
+                        out.push(ChargeChange::DueDateChanged {
+                            charge_id: c.id.clone(),
+                            from: e.charge.due_date,
+                            to: c.due_date,
+                        });
+                    }
+                    if e.charge.amount != c.amount {
+                        out.push(ChargeChange::AmountChanged {
+                            charge_id: c.id.clone(),
+                            from: e.charge.amount,
+                            to: c.amount,
+                        });
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// The credit balance: what payments and credits brought in beyond what was applied.

@@ -30,9 +30,9 @@ pub use collections::{
     CollectionStep, CollectionStepKind, CollectionTarget, Suppression, collection_actions,
 };
 pub use ledger::{
-    Adjustment, AllocationOutcome, AllocationRule, Application, Charge, ChargeEntry, Credit,
-    FundingRecord, FundingSource, Ledger, LedgerTotals, Payment, PaymentMethod, PaymentOutcome,
-    Proration, Reversal, ReversalOutcome, Scope, Statement, WriteOff,
+    Adjustment, AllocationOutcome, AllocationRule, Application, Charge, ChargeChange, ChargeEntry,
+    Credit, FundingRecord, FundingSource, Ledger, LedgerTotals, Payment, PaymentMethod,
+    PaymentOutcome, Proration, Reversal, ReversalOutcome, Scope, Statement, WriteOff,
 };
 pub use plan::{
     BillingTiming, EarlyTermination, Frequency, PaymentPlan, PaymentType, Periodicity, PriceChange,

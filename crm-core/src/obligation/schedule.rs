@@ -73,6 +73,55 @@ pub struct ScheduleInput {
     pub usage: Vec<PeriodUsage>,
 }
 
+impl StatusChange {
+    /// A status history from the simpler facts a host may hold: active from `active_from`,
+    /// suspended over each of `suspensions` (`[start, end)`, in date order, not overlapping),
+    /// terminated on `terminated_on`.
+    pub fn history(
+        active_from: NaiveDate,
+        suspensions: &[DateRange],
+        terminated_on: Option<NaiveDate>,
+    ) -> Result<Vec<StatusChange>> {
+        let mut out = vec![StatusChange {
+            on: active_from,
+            status: LineStatus::Active,
+        }];
+        let mut previous_end = active_from;
+        for r in suspensions {
+            if r.start() < previous_end {
+                return Err(Error::validation(
+                    "suspensions",
+                    r.start(),
+                    "suspensions must start after activation, in date order, without overlap",
+                ));
+            }
+            out.push(StatusChange {
+                on: r.start(),
+                status: LineStatus::Suspended,
+            });
+            out.push(StatusChange {
+                on: r.end(),
+                status: LineStatus::Active,
+            });
+            previous_end = r.end();
+        }
+        if let Some(t) = terminated_on {
+            if t < previous_end {
+                return Err(Error::validation(
+                    "terminated_on",
+                    t,
+                    "the termination is before the activation or a suspension's end",
+                ));
+            }
+            out.push(StatusChange {
+                on: t,
+                status: LineStatus::Terminated,
+            });
+        }
+        Ok(out)
+    }
+}
+
 impl ScheduleInput {
     fn validate(&self) -> Result<()> {
         if let Some(pair) = self.history.windows(2).find(|w| match w {
@@ -519,5 +568,20 @@ mod tests {
             13
         );
         assert_eq!(billable_days(s, e, None, &[], SuspendedBilling::Bill), 31);
+        let built = StatusChange::history(
+            d("2024-01-10"),
+            &[DateRange::new(d("2024-01-20"), d("2024-01-25")).unwrap()],
+            None,
+        )
+        .unwrap();
+        assert_eq!(built, h);
+        assert!(
+            StatusChange::history(
+                d("2024-01-10"),
+                &[DateRange::new(d("2024-01-05"), d("2024-01-07")).unwrap()],
+                None
+            )
+            .is_err()
+        );
     }
 }

@@ -252,6 +252,10 @@ fn story_3_device_installments_service_late_and_partial_payments_collections() {
     let acts = collection_actions(&ledger, &policy, &ctx, at("2025-03-22")).unwrap();
     assert_eq!(summary(&acts), [("L-SVC".to_string(), Restrict, "due")]);
     assert_eq!(acts[0].days_past_due, 21);
+    assert_eq!(
+        acts[0].reason,
+        "1 charge of 49.90 EUR past due for 21 days (since 2025-03-01); step 3 restrict is due from day 21"
+    );
     ctx.taken.insert(acts[0].key.clone());
     ctx.statuses.insert(line("L-SVC"), LineStatus::Restricted);
     let acts = collection_actions(&ledger, &policy, &ctx, at("2025-03-23")).unwrap();
@@ -1152,6 +1156,68 @@ fn check_invariants(ledger: &Ledger) -> Result<(), TestCaseError> {
             e.open
         );
     }
+    // the compact hot array mirrors the charges
+    prop_assert_eq!(ledger.hot().len(), ledger.charges().len());
+    for (h, e) in ledger.hot().iter().zip(ledger.charges()) {
+        prop_assert_eq!((h.due, h.open), (e.charge.due_date, e.open));
+    }
+    // aging agrees with a day-by-day computation
+    for (as_of, grace) in [
+        (d("2025-01-01"), 0u32),
+        (d("2025-03-15"), 5),
+        (d("2025-06-30"), 30),
+    ] {
+        let a = ledger.aging(as_of, grace, &Scope::Customer).unwrap();
+        let mut want = [0i128; 5];
+        let mut overdue = 0i128;
+        for e in ledger.charges() {
+            let days = (as_of - e.charge.due_date).num_days();
+            let b = match days {
+                ..=0 => 0,
+                1..=30 => 1,
+                31..=60 => 2,
+                61..=90 => 3,
+                _ => 4,
+            };
+            want[b] += e.open.minor_units();
+            if days > i64::from(grace) {
+                overdue += e.open.minor_units();
+            }
+        }
+        let got = [
+            a.current,
+            a.days_1_30,
+            a.days_31_60,
+            a.days_61_90,
+            a.over_90,
+        ]
+        .map(|m| m.minor_units());
+        prop_assert_eq!(got, want);
+        prop_assert_eq!(a.overdue.minor_units(), overdue);
+        prop_assert_eq!(a.total_open, t.open);
+        let line1 = ledger
+            .aging(
+                as_of,
+                grace,
+                &Scope::Line {
+                    line_id: line("L1"),
+                },
+            )
+            .unwrap();
+        let line2 = ledger
+            .aging(
+                as_of,
+                grace,
+                &Scope::Line {
+                    line_id: line("L2"),
+                },
+            )
+            .unwrap();
+        prop_assert_eq!(
+            line1.total_open.checked_add(&line2.total_open).unwrap(),
+            a.total_open
+        );
+    }
     let mut applied_per_charge: BTreeMap<ChargeId, Money> = BTreeMap::new();
     for f in ledger.fundings() {
         let amount = match &f.source {
@@ -1283,4 +1349,157 @@ proptest! {
             prop_assert!(c.amount.is_positive());
         }
     }
+}
+
+#[test]
+fn termination_after_billing_reschedules_and_adjusts() {
+    let mut ledger = Ledger::new(cust(), eur());
+    bill_until(&mut ledger, "2025-03-31");
+    // the line is terminated on Mar 11: regenerate and compare
+    let input = ScheduleInput {
+        terminated_on: Some(d("2025-03-11")),
+        ..Default::default()
+    };
+    let dev = device_plan()
+        .charges_until(d("2025-03-31"), &input)
+        .unwrap();
+    let changes = ledger.plan_changes(&dev);
+    // Mar 31 moves to Mar 11; Apr..Dec are new, due Mar 11
+    assert!(changes.contains(&ChargeChange::DueDateChanged {
+        charge_id: ChargeId::new("P-DEV#3").unwrap(),
+        from: d("2025-03-31"),
+        to: d("2025-03-11"),
+    }));
+    assert_eq!(
+        changes
+            .iter()
+            .filter(|c| matches!(c, ChargeChange::New { .. }))
+            .count(),
+        9
+    );
+    ledger
+        .reschedule_charge(&ChargeId::new("P-DEV#3").unwrap(), d("2025-03-11"))
+        .unwrap();
+    assert!(
+        ledger
+            .charges()
+            .windows(2)
+            .all(|w| (w[0].charge.due_date, w[0].added) < (w[1].charge.due_date, w[1].added))
+    );
+    assert_eq!(
+        ledger.hot().iter().map(|h| h.due).collect::<Vec<_>>(),
+        ledger
+            .charges()
+            .iter()
+            .map(|e| e.charge.due_date)
+            .collect::<Vec<_>>()
+    );
+    let svc = service_plan()
+        .charges_until(d("2025-03-31"), &input)
+        .unwrap();
+    let changes = ledger.plan_changes(&svc);
+    assert_eq!(
+        changes,
+        [ChargeChange::AmountChanged {
+            charge_id: ChargeId::new("P-SVC#3").unwrap(),
+            from: m("49.90"),
+            to: m("16.10"),
+        }]
+    );
+    let json = serde_json::to_string(&changes[0]).unwrap();
+    assert!(json.starts_with(r#"{"type":"amount_changed""#), "{json}");
+}
+
+#[test]
+fn json_names_are_stable_snake_case() {
+    let p = device_plan();
+    let json = serde_json::to_value(&p).unwrap();
+    assert_eq!(json["periodicity"]["type"], "installments");
+    assert_eq!(json["periodicity"]["every"]["type"], "monthly");
+    assert_eq!(json["periodicity"]["total"]["amount"], "1200.00");
+    assert_eq!(json["payment_type"], "sale");
+    assert_eq!(json["early_termination"], "due_at_once");
+    assert_eq!(json["suspended_billing"], "bill");
+    let back: PaymentPlan = serde_json::from_value(json).unwrap();
+    assert_eq!(back, p);
+    let rule = AllocationRule::ToCharges {
+        charge_ids: vec![ChargeId::new("X").unwrap()],
+    };
+    assert_eq!(
+        serde_json::to_string(&rule).unwrap(),
+        r#"{"type":"to_charges","charge_ids":["X"]}"#
+    );
+    assert_eq!(
+        serde_json::to_string(&ActionStatus::Due).unwrap(),
+        r#"{"type":"due"}"#
+    );
+    assert_eq!(
+        serde_json::to_string(&Frequency::EveryNDays { days: 14 }).unwrap(),
+        r#"{"type":"every_n_days","days":14}"#
+    );
+    assert_eq!(
+        serde_json::to_string(&CollectionStepKind::RestrictionNotice).unwrap(),
+        r#""restriction_notice""#
+    );
+    // a tampered ledger is refused on the way in
+    let mut ledger = Ledger::new(cust(), eur());
+    bill_until(&mut ledger, "2025-01-01");
+    let text = serde_json::to_string(&ledger)
+        .unwrap()
+        .replace(r#""open":{"amount":"49.90""#, r#""open":{"amount":"1.00""#);
+    assert!(serde_json::from_str::<Ledger>(&text).is_err());
+    // so is one whose payment applications do not match the charges
+    ledger
+        .record_payment(payment("PAY1", "2025-01-01", "49.90"))
+        .unwrap();
+    let good = serde_json::to_string(&ledger).unwrap();
+    assert!(serde_json::from_str::<Ledger>(&good).is_ok());
+    let text = good.replace(
+        r#""unapplied":{"amount":"0.00""#,
+        r#""unapplied":{"amount":"5.00""#,
+    );
+    assert_ne!(text, good);
+    assert!(serde_json::from_str::<Ledger>(&text).is_err());
+}
+
+#[test]
+fn many_payments_and_credits_stay_idempotent_past_the_scan_limit() {
+    let mut ledger = Ledger::new(cust(), eur());
+    bill_until(&mut ledger, "2025-12-31");
+    for i in 0..40 {
+        if i % 3 == 0 {
+            ledger
+                .grant_credit(Credit {
+                    id: EntryId::new(format!("CR{i}")).unwrap(),
+                    customer_id: cust(),
+                    granted_at: at("2025-02-01"),
+                    amount: m("1.00"),
+                    reason: "r".into(),
+                    approved_by: ActorId::new("boss").unwrap(),
+                    allocation: AllocationRule::OldestDueFirst,
+                })
+                .unwrap();
+        } else {
+            ledger
+                .record_payment(payment(&format!("P{i}"), "2025-02-01", "1.00"))
+                .unwrap();
+        }
+    }
+    let before = ledger.clone();
+    for i in (0..40).filter(|i| i % 3 != 0) {
+        ledger
+            .record_payment(payment(&format!("P{i}"), "2025-02-01", "1.00"))
+            .unwrap();
+        let e = ledger
+            .record_payment(payment(&format!("P{i}"), "2025-02-01", "2.00"))
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Conflict);
+    }
+    assert_eq!(ledger, before);
+    ledger
+        .reverse_payment(&PaymentId::new("P38").unwrap(), at("2025-02-02"), "bounced")
+        .unwrap();
+    let json = serde_json::to_string(&ledger).unwrap();
+    let back: Ledger = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, ledger);
 }

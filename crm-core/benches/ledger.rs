@@ -1,0 +1,120 @@
+//! Ledger throughput: 100,000 customers with 24 charges each (12 device installments and 12
+//! months of service); one payment allocated per customer, then aging for all.
+//!
+//! Run with `cargo bench -p crm-core --bench ledger`.
+
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use criterion::{Criterion, criterion_group, criterion_main};
+use crm_core::obligation::{
+    AllocationRule, BillingTiming, Frequency, Ledger, Payment, PaymentMethod, PaymentPlan,
+    PaymentType, Periodicity, ScheduleInput, Scope,
+};
+use crm_core::{AgreementId, CustomerId, LineId, Money, PaymentId, PlanId};
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+const CUSTOMERS: usize = 100_000;
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn build() -> (Vec<Ledger>, Vec<Payment>) {
+    let eur = crm_core::Currency::new("EUR").unwrap();
+    let at = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
+    let paid_at = Utc.with_ymd_and_hms(2025, 7, 10, 9, 0, 0).unwrap();
+    let mut ledgers = Vec::with_capacity(CUSTOMERS);
+    let mut payments = Vec::with_capacity(CUSTOMERS);
+    for i in 0..CUSTOMERS {
+        let customer = CustomerId::new(format!("C{i}")).unwrap();
+        let agreement = AgreementId::new(format!("A{i}")).unwrap();
+        let device = PaymentPlan::new(
+            PlanId::new(format!("D{i}")).unwrap(),
+            customer.clone(),
+            agreement.clone(),
+            Some(LineId::new(format!("L{i}-dev")).unwrap()),
+            PaymentType::Sale,
+            Periodicity::Installments {
+                total: Money::parse("1200.00", "EUR").unwrap(),
+                count: 12,
+                every: Frequency::Monthly,
+                first_due: d("2025-01-31"),
+            },
+        )
+        .unwrap();
+        let service = PaymentPlan::new(
+            PlanId::new(format!("S{i}")).unwrap(),
+            customer.clone(),
+            agreement,
+            Some(LineId::new(format!("L{i}-svc")).unwrap()),
+            PaymentType::Service,
+            Periodicity::Recurring {
+                amount: Money::parse("49.90", "EUR").unwrap(),
+                every: Frequency::Monthly,
+                start: d("2025-01-01"),
+                end: None,
+                timing: BillingTiming::InAdvance,
+                price_changes: vec![],
+            },
+        )
+        .unwrap();
+        let mut ledger = Ledger::new(customer.clone(), eur);
+        for plan in [&device, &service] {
+            let charges = plan
+                .charges_until(d("2025-12-31"), &ScheduleInput::default())
+                .unwrap();
+            ledger.add_charges(charges, at).unwrap();
+        }
+        assert_eq!(ledger.charges().len(), 24);
+        ledgers.push(ledger);
+        payments.push(Payment {
+            id: PaymentId::new(format!("PAY{i}")).unwrap(),
+            customer_id: customer,
+            received_at: paid_at,
+            // varies per customer so allocation stops at different charges
+            amount: Money::from_minor(30_000 + (i as i64 % 50_000), eur),
+            method: PaymentMethod::DirectDebit,
+            reference: String::new(),
+            allocation: AllocationRule::OldestDueFirst,
+        });
+    }
+    (ledgers, payments)
+}
+
+fn bench(c: &mut Criterion) {
+    let (ledgers, payments) = build();
+    let as_of = d("2025-07-15");
+    let mut group = c.benchmark_group("ledger");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(20));
+    group.bench_function("allocate_and_age_100k_customers_x24_charges", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let mut work = ledgers.clone();
+                let pays = payments.clone();
+                let start = Instant::now();
+                for (ledger, p) in work.iter_mut().zip(pays) {
+                    black_box(ledger.record_payment(p).unwrap());
+                    black_box(ledger.aging(as_of, 5, &Scope::Customer).unwrap());
+                }
+                total += start.elapsed();
+                drop(work);
+            }
+            total
+        })
+    });
+    group.bench_function("aging_100k_customers_x24_charges", |b| {
+        b.iter(|| {
+            for ledger in &ledgers {
+                black_box(ledger.aging(as_of, 5, &Scope::Customer).unwrap());
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
