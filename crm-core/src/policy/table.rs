@@ -2348,6 +2348,67 @@ mod tests {
     }
 
     #[test]
+    fn dates_are_discrete_days() {
+        let spec = |a: Condition, b: Condition| DecisionTableSpec {
+            name: "dates".into(),
+            hit_policy: HitPolicy::Unique,
+            inputs: vec![ColumnDef::new("since", ValueType::Date)],
+            outputs: vec![ColumnDef::new("label", ValueType::String)],
+            rules: vec![
+                RuleSpec::new("old").when("since", a).then("label", "old"),
+                RuleSpec::new("new").when("since", b).then("label", "new"),
+            ],
+        };
+        let t = DecisionTable::new(spec(
+            Condition::Le {
+                value: "2020-12-31".into(),
+            },
+            Condition::Gt {
+                value: "2020-12-31".into(),
+            },
+        ))
+        .unwrap();
+        let on = |d: &str| {
+            let f = Facts::from([(
+                "since".to_string(),
+                Value::date(NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap()),
+            )]);
+            t.evaluate(&f).unwrap().selected_rules
+        };
+        assert_eq!(on("2020-12-31"), ["old"]);
+        assert_eq!(on("2021-01-01"), ["new"]);
+        // Nothing lies strictly between two consecutive days.
+        let p = problems(
+            DecisionTable::new(spec(
+                Condition::Between {
+                    low: "2026-01-01".into(),
+                    high: "2026-01-02".into(),
+                    low_inclusive: false,
+                    high_inclusive: false,
+                },
+                Condition::Any,
+            ))
+            .unwrap_err(),
+        );
+        assert_eq!(
+            p,
+            ["rule old, input \"since\": the condition can never be met"]
+        );
+        // ≥ a day and ≤ the same day overlap on that day.
+        assert!(
+            DecisionTable::new(spec(
+                Condition::Ge {
+                    value: "2026-01-01".into()
+                },
+                Condition::Le {
+                    value: "2026-01-01".into()
+                },
+            ))
+            .is_err()
+        );
+    }
+
+    #[test]
     fn first_reports_rows_that_can_never_match() {
         let e = int_table(
             HitPolicy::First,

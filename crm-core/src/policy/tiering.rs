@@ -800,6 +800,34 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn priority_tables_give_the_highest_matching_tier() {
+        let mut s = story4_spec();
+        s.table.hit_policy = HitPolicy::Priority;
+        s.table.outputs = vec![ColumnDef::new(
+            "tier",
+            ValueType::Enumeration {
+                values: vec![
+                    "platinum".into(),
+                    "gold".into(),
+                    "silver".into(),
+                    "standard".into(),
+                ],
+            },
+        )];
+        let p = TieringPolicy::new(s).unwrap();
+        // Matches R3 (gold) and R5 (silver): gold wins regardless of row order.
+        let mut m = measures("C-8", "3000.00", "250000.00");
+        m.customer_since = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
+        let d = p.assign_tier(&m, None, at()).unwrap();
+        assert_eq!((d.tier.as_str(), d.rule.as_deref()), ("gold", Some("R3")));
+        // A collect policy is refused for tiering.
+        let mut s = story4_spec();
+        s.table.hit_policy = HitPolicy::CollectList;
+        let e = TieringPolicy::new(s).unwrap_err();
+        assert!(e.to_string().contains("selects one row"), "{e}");
+    }
+
+    #[test]
     fn tiering_policies_round_trip_through_json() {
         let p = TieringPolicy::new(story4_spec()).unwrap();
         let json = serde_json::to_string_pretty(&p).unwrap();
