@@ -122,7 +122,10 @@ impl CapPeriod {
             return false;
         }
         match self {
-            CapPeriod::RollingDays { days } => t > at - Duration::days(i64::from(*days)),
+            CapPeriod::RollingDays { days } => at
+                .checked_sub_signed(Duration::days(i64::from(*days)))
+                // A window reaching before the first representable instant holds everything.
+                .is_none_or(|start| t > start),
             CapPeriod::CalendarMonth => t.year() == at.year() && t.month() == at.month(),
             CapPeriod::CalendarYear => t.year() == at.year(),
         }
@@ -785,5 +788,7 @@ pub(crate) mod tests {
         assert!(CapPeriod::RollingDays { days: 30 }.counts(feb, at));
         assert!(!CapPeriod::RollingDays { days: 10 }.counts(feb, at));
         assert!(!CapPeriod::CalendarMonth.counts(later, at));
+        // A window longer than the calendar can hold counts everything, without panicking.
+        assert!(CapPeriod::RollingDays { days: u32::MAX }.counts(feb, at));
     }
 }

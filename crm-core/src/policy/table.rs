@@ -2617,8 +2617,135 @@ mod tests {
             out
         }
 
+        fn any_type() -> impl Strategy<Value = ValueType> {
+            prop_oneof![
+                Just(ValueType::Integer),
+                Just(ValueType::Decimal),
+                Just(ValueType::Money {
+                    currency: Currency::new("EUR").unwrap()
+                }),
+                Just(ValueType::Money {
+                    currency: Currency::new("JPY").unwrap()
+                }),
+                Just(ValueType::String),
+                Just(ValueType::Boolean),
+                Just(ValueType::Date),
+                Just(ValueType::Enumeration {
+                    values: vec!["a".into(), "b".into(), "c".into()]
+                }),
+            ]
+        }
+
+        fn any_literal() -> impl Strategy<Value = Literal> {
+            prop_oneof![
+                any::<bool>().prop_map(Literal::Boolean),
+                prop_oneof![Just(i64::MIN), Just(i64::MAX), -3i64..3].prop_map(Literal::Integer),
+                prop_oneof![
+                    Just("1.5"),
+                    Just("abc"),
+                    Just("2026-01-01"),
+                    Just("a"),
+                    Just("-0.001"),
+                    Just("79228162514264337593543950335"),
+                    Just("-79228162514264337593543950335"),
+                    Just("0.0000000000000000000000000001"),
+                    Just("1e5"),
+                    Just(""),
+                    Just("9999-12-31"),
+                    Just("100.00"),
+                ]
+                .prop_map(|t| Literal::Text(t.to_string())),
+            ]
+        }
+
+        fn any_condition() -> impl Strategy<Value = Condition> {
+            let l = any_literal;
+            prop_oneof![
+                Just(Condition::Any),
+                l().prop_map(|value| Condition::Eq { value }),
+                l().prop_map(|value| Condition::Ne { value }),
+                l().prop_map(|value| Condition::Lt { value }),
+                l().prop_map(|value| Condition::Le { value }),
+                l().prop_map(|value| Condition::Gt { value }),
+                l().prop_map(|value| Condition::Ge { value }),
+                (l(), l(), any::<bool>(), any::<bool>()).prop_map(|(low, high, a, b)| {
+                    Condition::Between {
+                        low,
+                        high,
+                        low_inclusive: a,
+                        high_inclusive: b,
+                    }
+                }),
+                proptest::collection::vec(l(), 0..3).prop_map(|values| Condition::In { values }),
+                proptest::collection::vec(l(), 0..3).prop_map(|values| Condition::NotIn { values }),
+            ]
+        }
+
+        fn any_value() -> impl Strategy<Value = Value> {
+            prop_oneof![
+                prop_oneof![Just(i64::MIN), Just(i64::MAX), -3i64..3].prop_map(Value::integer),
+                prop_oneof![
+                    Just(Decimal::MIN),
+                    Just(Decimal::MAX),
+                    Just(Decimal::new(15, 1))
+                ]
+                .prop_map(Value::decimal),
+                (-1000i64..1000).prop_map(|m| Value::money(Money::from_minor(
+                    m,
+                    Currency::new("EUR").unwrap()
+                ))),
+                prop_oneof![Just("a"), Just("z"), Just("abc")].prop_map(Value::string),
+                any::<bool>().prop_map(Value::boolean),
+                prop_oneof![Just(NaiveDate::MIN), Just(NaiveDate::MAX)].prop_map(Value::date),
+            ]
+        }
+
         proptest! {
             #![proptest_config(ProptestConfig::with_cases(96))]
+
+            #[test]
+            fn arbitrary_tables_and_facts_never_panic(
+                types in proptest::collection::vec(any_type(), 1..4),
+                rows in proptest::collection::vec(proptest::collection::vec(any_condition(), 4), 1..5),
+                policy in prop_oneof![Just(HitPolicy::First), Just(HitPolicy::Unique),
+                    Just(HitPolicy::Priority), Just(HitPolicy::CollectSum), Just(HitPolicy::CollectList)],
+                values in proptest::collection::vec(any_value(), 4),
+            ) {
+                let inputs: Vec<ColumnDef> = types
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| ColumnDef::new(format!("c{i}"), t.clone()))
+                    .collect();
+                let spec = DecisionTableSpec {
+                    name: "fuzz".into(),
+                    hit_policy: policy,
+                    inputs: inputs.clone(),
+                    outputs: vec![],
+                    rules: rows
+                        .iter()
+                        .enumerate()
+                        .map(|(r, conds)| {
+                            let mut rule = RuleSpec::new(format!("R{r}"));
+                            for (i, c) in conds.iter().take(inputs.len()).enumerate() {
+                                rule = rule.when(format!("c{i}"), c.clone());
+                            }
+                            rule
+                        })
+                        .collect(),
+                };
+                if let Ok(t) = DecisionTable::new(spec) {
+                    let facts: Facts = inputs
+                        .iter()
+                        .zip(&values)
+                        .map(|(c, v)| (c.name.clone(), v.clone()))
+                        .collect();
+                    let _ = t.evaluate(&facts);
+                    let _ = t.overlapping_rules();
+                    let _ = t.unreachable_rules();
+                    let json = t.to_json().unwrap();
+                    prop_assert_eq!(DecisionTable::from_json(&json).unwrap(), t);
+                }
+            }
 
             #[test]
             fn unique_overlaps_are_always_detected(
