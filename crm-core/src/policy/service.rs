@@ -40,6 +40,7 @@ pub struct SlaTargets {
 /// How a tier sets one SLA target. JSON: `{"rule": "multiplier", "factor": "0.5"}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(tag = "rule", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum TargetRule {
     /// The agreement's own target.
     #[default]
@@ -103,6 +104,7 @@ pub struct SlaRule {
 /// The period a compensation cap covers. JSON: `{"period": "rolling_days", "days": 90}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "period", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum CapPeriod {
     /// The `days` days up to and including the decision instant: `(at − days, at]`.
     RollingDays {

@@ -33,6 +33,7 @@ pub const COVERAGE_WORK_LIMIT: usize = 4096;
 /// The type of an input or output column.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum ValueType {
     /// A whole number (`i64`), written as a JSON number.
     Integer,
@@ -94,6 +95,7 @@ impl fmt::Display for ValueType {
 /// enumeration column are strings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Value {
     /// A whole number.
     Integer {
@@ -232,6 +234,7 @@ fn yes() -> bool {
 /// The condition of one cell. JSON: `{"op": "ge", "value": "100000.00"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Condition {
     /// Matches every value (the same as leaving the input out of the row).
     Any,
@@ -342,6 +345,7 @@ impl ColumnDef {
 /// How the matching rows give the table's result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum HitPolicy {
     /// The first matching row (in table order) gives the outputs.
     First,
@@ -460,6 +464,7 @@ pub struct RuleOutputs {
 /// What a table gave.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "result", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum EvaluationResult {
     /// No row matched (for every policy but `collect_count`).
     NoMatch,
