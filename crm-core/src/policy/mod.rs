@@ -9,6 +9,20 @@
 //!
 //! Everything here is pure: data in, decision out, the instant passed in. Every policy is
 //! JSON (see `docs/policies.md`) and is checked when built, whether in code or from JSON.
+//!
+//! ## What the engine supplies
+//!
+//! - Tiering: a [`CustomerMeasures`] per customer (revenue and margin over the trailing
+//!   window from the ledger, host-supplied potential and churn risk, `customer_since`, days
+//!   overdue and bounced payments from the obligations, open complaints, any declared
+//!   attributes) and the customer's previous tier. [`TierDecision::change`] is the
+//!   [`TierChanged`] event to record.
+//! - Compensation: the [`Complaint`] facts (SLA breach and by how much, broken commitment,
+//!   complaints in the last 90 days, the disputed charge), the [`CustomerFacts`] (tier,
+//!   value), and the customer's [`CompensationGranted`] events covering at least the cap's
+//!   period. [`CompensationDecision::grant`] gives the event to record; its credit carries
+//!   the [`crate::Money`] for the ledger.
+//! - Service: the agreement's own [`SlaTargets`] for the request kind.
 
 pub mod compensation;
 pub mod service;
