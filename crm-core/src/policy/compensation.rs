@@ -747,7 +747,7 @@ impl CompensationPolicy {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::ErrorKind;
     use crate::policy::service::CapPeriod;

@@ -9,6 +9,20 @@
 //!
 //! Everything here is pure: data in, decision out, the instant passed in. Every policy is
 //! JSON (see `docs/policies.md`) and is checked when built, whether in code or from JSON.
+//!
+//! ## What the engine supplies
+//!
+//! - Tiering: a [`CustomerMeasures`] per customer (revenue and margin over the trailing
+//!   window from the ledger, host-supplied potential and churn risk, `customer_since`, days
+//!   overdue and bounced payments from the obligations, open complaints, any declared
+//!   attributes) and the customer's previous tier. [`TierDecision::change`] is the
+//!   [`TierChanged`] event to record.
+//! - Compensation: the [`Complaint`] facts (SLA breach and by how much, broken commitment,
+//!   complaints in the last 90 days, the disputed charge), the [`CustomerFacts`] (tier,
+//!   value), and the customer's [`CompensationGranted`] events covering at least the cap's
+//!   period. [`CompensationDecision::grant`] gives the event to record; its credit carries
+//!   the [`crate::Money`] for the ledger.
+//! - Service: the agreement's own [`SlaTargets`] for the request kind.
 
 pub mod compensation;
 pub mod service;
@@ -252,5 +266,95 @@ mod tests {
         assert!(serde_json::from_str::<Tiers>("[]").is_err());
         let back: Tiers = serde_json::from_str(&serde_json::to_string(&t).unwrap()).unwrap();
         assert_eq!(back, t);
+    }
+
+    /// Every JSON example in docs/policies.md loads as the policy it is marked as.
+    #[test]
+    fn the_documented_examples_load() {
+        let doc = include_str!("../../../docs/policies.md");
+        let mut seen = 0;
+        for part in doc.split("<!-- json: ").skip(1) {
+            let (kind, rest) = part.split_once(" -->").unwrap();
+            let body = rest.split("```json").nth(1).unwrap();
+            let json = body.split("```").next().unwrap();
+            match kind {
+                "decision_table" => {
+                    DecisionTable::from_json(json).unwrap();
+                }
+                "tiering_policy" => {
+                    let p = TieringPolicy::from_json(json).unwrap();
+                    let m = tiering::tests::measures("SMB-1", "3000.00", "250000.00");
+                    let d = p
+                        .assign_tier(
+                            &m,
+                            Some("standard"),
+                            "2026-11-22T09:00:00Z".parse().unwrap(),
+                        )
+                        .unwrap();
+                    assert_eq!(d.rule.as_deref(), Some("R3"));
+                }
+                "service_policy" => {
+                    ServicePolicy::from_json(json).unwrap();
+                }
+                "compensation_policy" => {
+                    CompensationPolicy::from_json(json).unwrap();
+                }
+                other => panic!("unknown example kind {other}"),
+            }
+            seen += 1;
+        }
+        assert_eq!(seen, 4);
+    }
+
+    #[test]
+    fn a_policy_set_uses_one_tier_list_and_the_service_cap() {
+        let tiering = TieringPolicy::new(tiering::tests::story4_spec()).unwrap();
+        let service = ServicePolicy::new(service::tests::service_spec()).unwrap();
+        let compensation = CompensationPolicy::new(compensation::tests::spec()).unwrap();
+        let set = PolicySet::new(tiering.clone(), service.clone(), compensation.clone()).unwrap();
+        let json = serde_json::to_string(&set).unwrap();
+        assert_eq!(serde_json::from_str::<PolicySet>(&json).unwrap(), set);
+
+        // Story 4: the preferred tier's shorter SLA and larger cap follow from the tiering.
+        let at: crate::Instant = "2026-11-22T09:00:00Z".parse().unwrap();
+        let m = tiering::tests::measures("SMB-1", "3000.00", "250000.00");
+        let d = set.tiering().assign_tier(&m, None, at).unwrap();
+        let agr = SlaTargets {
+            response: Some(crate::BusinessDuration::from_hours(8).unwrap()),
+            resolution: None,
+        };
+        let t = set.service().targets(&d.tier, "complaint", &agr).unwrap();
+        assert_eq!(
+            t.response,
+            Some(crate::BusinessDuration::from_hours(4).unwrap())
+        );
+        let complaint = Complaint {
+            id: crate::InteractionId::new("I-9").unwrap(),
+            category: "billing".into(),
+            severity: "critical".into(),
+            sla_breach: None,
+            commitment_broken: false,
+            complaints_last_90_days: 0,
+            disputed_charge: None,
+            attributes: Default::default(),
+        };
+        let facts = CustomerFacts {
+            customer: m.customer.clone(),
+            tier: d.tier.clone(),
+            value: m.revenue,
+        };
+        let c = set
+            .decide_compensation(&complaint, &facts, &[], at)
+            .unwrap();
+        assert_eq!(c.cap.limit, crate::Money::parse("200.00", "EUR").unwrap());
+        assert_eq!(c.value, crate::Money::parse("100.00", "EUR").unwrap());
+
+        let mut spec = service::tests::service_spec();
+        spec.tiers.pop();
+        spec.per_tier.remove("platinum");
+        let other = ServicePolicy::new(spec).unwrap();
+        let e = PolicySet::new(tiering, other, compensation).unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::InvalidDefinition);
+        assert!(e.to_string().contains("service policy's tiers"), "{e}");
     }
 }

@@ -40,6 +40,7 @@ pub struct SlaTargets {
 /// How a tier sets one SLA target. JSON: `{"rule": "multiplier", "factor": "0.5"}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(tag = "rule", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum TargetRule {
     /// The agreement's own target.
     #[default]
@@ -103,6 +104,7 @@ pub struct SlaRule {
 /// The period a compensation cap covers. JSON: `{"period": "rolling_days", "days": 90}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "period", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum CapPeriod {
     /// The `days` days up to and including the decision instant: `(at − days, at]`.
     RollingDays {
@@ -122,7 +124,10 @@ impl CapPeriod {
             return false;
         }
         match self {
-            CapPeriod::RollingDays { days } => t > at - Duration::days(i64::from(*days)),
+            CapPeriod::RollingDays { days } => at
+                .checked_sub_signed(Duration::days(i64::from(*days)))
+                // A window reaching before the first representable instant holds everything.
+                .is_none_or(|start| t > start),
             CapPeriod::CalendarMonth => t.year() == at.year() && t.month() == at.month(),
             CapPeriod::CalendarYear => t.year() == at.year(),
         }
@@ -785,5 +790,7 @@ pub(crate) mod tests {
         assert!(CapPeriod::RollingDays { days: 30 }.counts(feb, at));
         assert!(!CapPeriod::RollingDays { days: 10 }.counts(feb, at));
         assert!(!CapPeriod::CalendarMonth.counts(later, at));
+        // A window longer than the calendar can hold counts everything, without panicking.
+        assert!(CapPeriod::RollingDays { days: u32::MAX }.counts(feb, at));
     }
 }

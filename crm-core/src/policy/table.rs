@@ -33,6 +33,7 @@ pub const COVERAGE_WORK_LIMIT: usize = 4096;
 /// The type of an input or output column.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum ValueType {
     /// A whole number (`i64`), written as a JSON number.
     Integer,
@@ -94,6 +95,7 @@ impl fmt::Display for ValueType {
 /// enumeration column are strings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Value {
     /// A whole number.
     Integer {
@@ -232,6 +234,7 @@ fn yes() -> bool {
 /// The condition of one cell. JSON: `{"op": "ge", "value": "100000.00"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Condition {
     /// Matches every value (the same as leaving the input out of the row).
     Any,
@@ -342,6 +345,7 @@ impl ColumnDef {
 /// How the matching rows give the table's result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum HitPolicy {
     /// The first matching row (in table order) gives the outputs.
     First,
@@ -460,6 +464,7 @@ pub struct RuleOutputs {
 /// What a table gave.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "result", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum EvaluationResult {
     /// No row matched (for every policy but `collect_count`).
     NoMatch,
@@ -2348,6 +2353,67 @@ mod tests {
     }
 
     #[test]
+    fn dates_are_discrete_days() {
+        let spec = |a: Condition, b: Condition| DecisionTableSpec {
+            name: "dates".into(),
+            hit_policy: HitPolicy::Unique,
+            inputs: vec![ColumnDef::new("since", ValueType::Date)],
+            outputs: vec![ColumnDef::new("label", ValueType::String)],
+            rules: vec![
+                RuleSpec::new("old").when("since", a).then("label", "old"),
+                RuleSpec::new("new").when("since", b).then("label", "new"),
+            ],
+        };
+        let t = DecisionTable::new(spec(
+            Condition::Le {
+                value: "2020-12-31".into(),
+            },
+            Condition::Gt {
+                value: "2020-12-31".into(),
+            },
+        ))
+        .unwrap();
+        let on = |d: &str| {
+            let f = Facts::from([(
+                "since".to_string(),
+                Value::date(NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap()),
+            )]);
+            t.evaluate(&f).unwrap().selected_rules
+        };
+        assert_eq!(on("2020-12-31"), ["old"]);
+        assert_eq!(on("2021-01-01"), ["new"]);
+        // Nothing lies strictly between two consecutive days.
+        let p = problems(
+            DecisionTable::new(spec(
+                Condition::Between {
+                    low: "2026-01-01".into(),
+                    high: "2026-01-02".into(),
+                    low_inclusive: false,
+                    high_inclusive: false,
+                },
+                Condition::Any,
+            ))
+            .unwrap_err(),
+        );
+        assert_eq!(
+            p,
+            ["rule old, input \"since\": the condition can never be met"]
+        );
+        // ≥ a day and ≤ the same day overlap on that day.
+        assert!(
+            DecisionTable::new(spec(
+                Condition::Ge {
+                    value: "2026-01-01".into()
+                },
+                Condition::Le {
+                    value: "2026-01-01".into()
+                },
+            ))
+            .is_err()
+        );
+    }
+
+    #[test]
     fn first_reports_rows_that_can_never_match() {
         let e = int_table(
             HitPolicy::First,
@@ -2556,8 +2622,135 @@ mod tests {
             out
         }
 
+        fn any_type() -> impl Strategy<Value = ValueType> {
+            prop_oneof![
+                Just(ValueType::Integer),
+                Just(ValueType::Decimal),
+                Just(ValueType::Money {
+                    currency: Currency::new("EUR").unwrap()
+                }),
+                Just(ValueType::Money {
+                    currency: Currency::new("JPY").unwrap()
+                }),
+                Just(ValueType::String),
+                Just(ValueType::Boolean),
+                Just(ValueType::Date),
+                Just(ValueType::Enumeration {
+                    values: vec!["a".into(), "b".into(), "c".into()]
+                }),
+            ]
+        }
+
+        fn any_literal() -> impl Strategy<Value = Literal> {
+            prop_oneof![
+                any::<bool>().prop_map(Literal::Boolean),
+                prop_oneof![Just(i64::MIN), Just(i64::MAX), -3i64..3].prop_map(Literal::Integer),
+                prop_oneof![
+                    Just("1.5"),
+                    Just("abc"),
+                    Just("2026-01-01"),
+                    Just("a"),
+                    Just("-0.001"),
+                    Just("79228162514264337593543950335"),
+                    Just("-79228162514264337593543950335"),
+                    Just("0.0000000000000000000000000001"),
+                    Just("1e5"),
+                    Just(""),
+                    Just("9999-12-31"),
+                    Just("100.00"),
+                ]
+                .prop_map(|t| Literal::Text(t.to_string())),
+            ]
+        }
+
+        fn any_condition() -> impl Strategy<Value = Condition> {
+            let l = any_literal;
+            prop_oneof![
+                Just(Condition::Any),
+                l().prop_map(|value| Condition::Eq { value }),
+                l().prop_map(|value| Condition::Ne { value }),
+                l().prop_map(|value| Condition::Lt { value }),
+                l().prop_map(|value| Condition::Le { value }),
+                l().prop_map(|value| Condition::Gt { value }),
+                l().prop_map(|value| Condition::Ge { value }),
+                (l(), l(), any::<bool>(), any::<bool>()).prop_map(|(low, high, a, b)| {
+                    Condition::Between {
+                        low,
+                        high,
+                        low_inclusive: a,
+                        high_inclusive: b,
+                    }
+                }),
+                proptest::collection::vec(l(), 0..3).prop_map(|values| Condition::In { values }),
+                proptest::collection::vec(l(), 0..3).prop_map(|values| Condition::NotIn { values }),
+            ]
+        }
+
+        fn any_value() -> impl Strategy<Value = Value> {
+            prop_oneof![
+                prop_oneof![Just(i64::MIN), Just(i64::MAX), -3i64..3].prop_map(Value::integer),
+                prop_oneof![
+                    Just(Decimal::MIN),
+                    Just(Decimal::MAX),
+                    Just(Decimal::new(15, 1))
+                ]
+                .prop_map(Value::decimal),
+                (-1000i64..1000).prop_map(|m| Value::money(Money::from_minor(
+                    m,
+                    Currency::new("EUR").unwrap()
+                ))),
+                prop_oneof![Just("a"), Just("z"), Just("abc")].prop_map(Value::string),
+                any::<bool>().prop_map(Value::boolean),
+                prop_oneof![Just(NaiveDate::MIN), Just(NaiveDate::MAX)].prop_map(Value::date),
+            ]
+        }
+
         proptest! {
             #![proptest_config(ProptestConfig::with_cases(96))]
+
+            #[test]
+            fn arbitrary_tables_and_facts_never_panic(
+                types in proptest::collection::vec(any_type(), 1..4),
+                rows in proptest::collection::vec(proptest::collection::vec(any_condition(), 4), 1..5),
+                policy in prop_oneof![Just(HitPolicy::First), Just(HitPolicy::Unique),
+                    Just(HitPolicy::Priority), Just(HitPolicy::CollectSum), Just(HitPolicy::CollectList)],
+                values in proptest::collection::vec(any_value(), 4),
+            ) {
+                let inputs: Vec<ColumnDef> = types
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| ColumnDef::new(format!("c{i}"), t.clone()))
+                    .collect();
+                let spec = DecisionTableSpec {
+                    name: "fuzz".into(),
+                    hit_policy: policy,
+                    inputs: inputs.clone(),
+                    outputs: vec![],
+                    rules: rows
+                        .iter()
+                        .enumerate()
+                        .map(|(r, conds)| {
+                            let mut rule = RuleSpec::new(format!("R{r}"));
+                            for (i, c) in conds.iter().take(inputs.len()).enumerate() {
+                                rule = rule.when(format!("c{i}"), c.clone());
+                            }
+                            rule
+                        })
+                        .collect(),
+                };
+                if let Ok(t) = DecisionTable::new(spec) {
+                    let facts: Facts = inputs
+                        .iter()
+                        .zip(&values)
+                        .map(|(c, v)| (c.name.clone(), v.clone()))
+                        .collect();
+                    let _ = t.evaluate(&facts);
+                    let _ = t.overlapping_rules();
+                    let _ = t.unreachable_rules();
+                    let json = t.to_json().unwrap();
+                    prop_assert_eq!(DecisionTable::from_json(&json).unwrap(), t);
+                }
+            }
 
             #[test]
             fn unique_overlaps_are_always_detected(

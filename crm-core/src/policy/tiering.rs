@@ -434,14 +434,14 @@ impl TieringPolicy {
         })
     }
 
-    /// Fast path: the tier rank and the selected row (none when the baseline applies by
-    /// default). No allocation for tables of up to 64 rows.
+    /// Fast path: the tier rank, the selected row (none when the baseline applies by
+    /// default) and the tenure used. No allocation for tables of up to 64 rows.
     #[inline]
     fn classify_on(
         &self,
         m: &CustomerMeasures,
         today: NaiveDate,
-    ) -> Result<(usize, Option<usize>)> {
+    ) -> Result<(usize, Option<usize>, (i64, i64))> {
         let t = if self.needs_tenure {
             tenure(m.customer_since, today)?
         } else {
@@ -449,15 +449,15 @@ impl TieringPolicy {
         };
         let row = self.table.select_with(|ci| self.scalar(ci, m, t))?;
         Ok(match row {
-            Some(r) => (self.rule_tier.get(r).copied().unwrap_or(0), Some(r)),
-            None => (0, None),
+            Some(r) => (self.rule_tier.get(r).copied().unwrap_or(0), Some(r), t),
+            None => (0, None, t),
         })
     }
 
     /// The tier of a customer at `at`, without the explanation: the fast path for bulk
     /// re-tiering (no allocation for tables of up to 64 rows).
     pub fn tier_of(&self, measures: &CustomerMeasures, at: Instant) -> Result<&str> {
-        let (rank, _) = self.classify_on(measures, at.date_naive())?;
+        let (rank, _, _) = self.classify_on(measures, at.date_naive())?;
         Ok(self.tiers.name(rank).unwrap_or_default())
     }
 
@@ -480,13 +480,8 @@ impl TieringPolicy {
         at: Instant,
         today: NaiveDate,
     ) -> Result<TierDecision> {
-        let (rank, row) = self.classify_on(m, today)?;
+        let (rank, row, t) = self.classify_on(m, today)?;
         let tier = self.tiers.name(rank).unwrap_or_default().to_string();
-        let t = if self.needs_tenure {
-            tenure(m.customer_since, today)?
-        } else {
-            (0, 0)
-        };
         let mut reasons = Vec::with_capacity(2);
         let (rule, matched) = match row {
             Some(r) => {
@@ -554,14 +549,14 @@ impl TieringPolicy {
         let today = at.date_naive();
         customers
             .iter()
-            .map(|m| self.classify_on(m, today).map(|(r, _)| r))
+            .map(|m| self.classify_on(m, today).map(|(r, _, _)| r))
             .collect()
     }
 
     /// The id of the row that places `measures` at `at` (none when the baseline applies by
     /// default), without the explanation.
     pub fn rule_for(&self, measures: &CustomerMeasures, at: Instant) -> Result<Option<&str>> {
-        let (_, row) = self.classify_on(measures, at.date_naive())?;
+        let (_, row, _) = self.classify_on(measures, at.date_naive())?;
         Ok(row.and_then(|r| self.table.rule_id(r)))
     }
 }
@@ -797,6 +792,34 @@ pub(crate) mod tests {
         );
         m.attributes.insert("segment".into(), Value::string("vip"));
         assert_eq!(p.assign_tier(&m, None, at()).unwrap().tier, "platinum");
+    }
+
+    #[test]
+    fn priority_tables_give_the_highest_matching_tier() {
+        let mut s = story4_spec();
+        s.table.hit_policy = HitPolicy::Priority;
+        s.table.outputs = vec![ColumnDef::new(
+            "tier",
+            ValueType::Enumeration {
+                values: vec![
+                    "platinum".into(),
+                    "gold".into(),
+                    "silver".into(),
+                    "standard".into(),
+                ],
+            },
+        )];
+        let p = TieringPolicy::new(s).unwrap();
+        // Matches R3 (gold) and R5 (silver): gold wins regardless of row order.
+        let mut m = measures("C-8", "3000.00", "250000.00");
+        m.customer_since = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
+        let d = p.assign_tier(&m, None, at()).unwrap();
+        assert_eq!((d.tier.as_str(), d.rule.as_deref()), ("gold", Some("R3")));
+        // A collect policy is refused for tiering.
+        let mut s = story4_spec();
+        s.table.hit_policy = HitPolicy::CollectList;
+        let e = TieringPolicy::new(s).unwrap_err();
+        assert!(e.to_string().contains("selects one row"), "{e}");
     }
 
     #[test]
