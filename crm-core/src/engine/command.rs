@@ -229,8 +229,8 @@ pub enum Command {
     },
     /// Register a business calendar (or replace one with a new version of itself).
     RegisterCalendar {
-        /// The calendar.
-        calendar: BusinessCalendar,
+        /// The calendar (boxed: it carries its zone's clock changes).
+        calendar: Box<BusinessCalendar>,
     },
     /// Register a process definition (validated), or replace one with the same id; a host
     /// definition serving an interaction kind takes precedence over a built-in.

@@ -124,8 +124,8 @@ pub enum Event {
     },
     /// A business calendar was registered or replaced.
     CalendarRegistered {
-        /// The calendar.
-        calendar: BusinessCalendar,
+        /// The calendar (boxed: it carries its zone's clock changes).
+        calendar: Box<BusinessCalendar>,
     },
     /// A process definition was registered or replaced.
     ProcessDefinitionRegistered {

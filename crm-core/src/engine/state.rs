@@ -224,7 +224,7 @@ impl CrmState {
             }
             Event::CalendarRegistered { calendar } => {
                 self.calendars
-                    .insert(calendar.id().clone(), calendar.clone());
+                    .insert(calendar.id().clone(), calendar.as_ref().clone());
             }
             Event::ProcessDefinitionRegistered { .. }
             | Event::ProcessStarted { .. }
