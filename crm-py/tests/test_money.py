@@ -194,3 +194,18 @@ def test_a_tally_adds_up_and_refuses_another_currency() -> None:
         tally.add(Money(1, "USD"))
     assert tally.total == Money("0.30", "EUR")
     assert "0.30" in repr(tally)
+
+
+def test_a_tally_is_shared_between_threads() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    tally = MoneyTally(Currency("EUR"))
+    cent = Money("0.01", "EUR")
+
+    def add_many(_: int) -> None:
+        for _ in range(250):
+            tally.add(cent)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(add_many, range(4)))
+    assert tally.total == Money("10.00", "EUR")
