@@ -56,6 +56,10 @@ def test_other_wrong_types_are_type_errors() -> None:
         Money([1], "EUR")  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         Money(1, 978)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="Decimal"):
+        Money(0.5, "XXX")  # type: ignore[arg-type]  # the float is reported first
+    with pytest.raises(TypeError):
+        Money(1, "EUR").allocate("123")
 
 
 @pytest.mark.parametrize("amount", ["NaN", "Infinity", "1e400", "12,5", "", Decimal("NaN")])
