@@ -38,7 +38,6 @@ section() {
 section "Rust" "format, lints, tests"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
-cargo clippy -p crm-ffi --features bindgen --bin uniffi-bindgen --locked -- -D warnings
 cargo test --workspace --locked
 
 # ------------------------------------------------------------------------------------------

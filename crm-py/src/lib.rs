@@ -257,8 +257,8 @@ impl Money {
     #[new]
     fn new(amount: &Bound<'_, PyAny>, currency: &Bound<'_, PyAny>) -> PyResult<Self> {
         guard(|| {
-            let c = currency_arg(currency)?;
             let a = decimal_arg("amount", amount)?;
+            let c = currency_arg(currency)?;
             Ok(Money {
                 inner: core(crm_core::Money::new(a, c))?,
             })
@@ -360,6 +360,11 @@ impl Money {
     /// sum exactly to this amount.
     fn allocate(&self, ratios: &Bound<'_, PyAny>) -> PyResult<Vec<Money>> {
         guard(|| {
+            if ratios.is_instance_of::<PyString>() {
+                return Err(PyTypeError::new_err(
+                    "ratios: expected an iterable of decimal.Decimal, int or str, got one str",
+                ));
+            }
             let rs = ratios
                 .try_iter()?
                 .map(|r| decimal_arg("ratio", &r?))

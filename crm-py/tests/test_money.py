@@ -56,6 +56,10 @@ def test_other_wrong_types_are_type_errors() -> None:
         Money([1], "EUR")  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         Money(1, 978)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="Decimal"):
+        Money(0.5, "XXX")  # type: ignore[arg-type]  # the float is reported first
+    with pytest.raises(TypeError):
+        Money(1, "EUR").allocate("123")
 
 
 @pytest.mark.parametrize("amount", ["NaN", "Infinity", "1e400", "12,5", "", Decimal("NaN")])
@@ -194,3 +198,18 @@ def test_a_tally_adds_up_and_refuses_another_currency() -> None:
         tally.add(Money(1, "USD"))
     assert tally.total == Money("0.30", "EUR")
     assert "0.30" in repr(tally)
+
+
+def test_a_tally_is_shared_between_threads() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    tally = MoneyTally(Currency("EUR"))
+    cent = Money("0.01", "EUR")
+
+    def add_many(_: int) -> None:
+        for _ in range(250):
+            tally.add(cent)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(add_many, range(4)))
+    assert tally.total == Money("10.00", "EUR")
