@@ -5,7 +5,9 @@ use crate::agreement::{
     AmendmentChange, Exception, LineAction, NewLine, PartyRef, SoldThrough, Term,
 };
 use crate::catalog::Offering;
+use crate::entitlement::EntitlementRequest;
 use crate::error::{Error, Result};
+use crate::ids::UsageId;
 use crate::ids::{ActorId, AgreementId, AssetId, CommitmentId, CustomerId, ExceptionId, LineId};
 use crate::party::{Consent, ConsentGrant, ContactPoint, Customer, Partner};
 use chrono::NaiveDate;
@@ -223,6 +225,21 @@ pub enum Command {
         /// Why.
         reason: String,
     },
+    /// Use an entitlement: checks the request at the command's instant and records the use in
+    /// one step; a denial is [`Error::NotEntitled`] and records nothing.
+    ConsumeEntitlement {
+        /// The host's id for this use (its request id); used once.
+        usage: UsageId,
+        /// What is asked for.
+        request: EntitlementRequest,
+    },
+    /// Reverse a recorded use (a cancelled visit): it no longer counts in any window.
+    ReverseUsage {
+        /// The use.
+        usage: UsageId,
+        /// Why.
+        reason: String,
+    },
 }
 
 impl Command {
@@ -243,6 +260,8 @@ impl Command {
             Command::KeepCommitment { .. } => "keep_commitment",
             Command::BreakCommitment { .. } => "break_commitment",
             Command::CancelCommitment { .. } => "cancel_commitment",
+            Command::ConsumeEntitlement { .. } => "consume_entitlement",
+            Command::ReverseUsage { .. } => "reverse_usage",
         }
     }
 }

@@ -317,6 +317,12 @@ pub(super) fn decide(
             CommitmentState::Cancelled,
             Some(reason),
         ),
+        Command::ConsumeEntitlement { usage, request } => {
+            super::entitlements::decide_consume(state, meta, usage, request)
+        }
+        Command::ReverseUsage { usage, reason } => {
+            super::entitlements::decide_reverse(state, meta, usage, reason)
+        }
     }
 }
 

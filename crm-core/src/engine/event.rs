@@ -5,7 +5,9 @@ use crate::agreement::{
     Agreement, Amendment, Commitment, CommitmentState, Exception, LineStatusEntry, Revocation, Term,
 };
 use crate::catalog::Offering;
+use crate::entitlement::{UsageRecord, UsageReversal};
 use crate::ids::{ActorId, AgreementId, CommitmentId, CustomerId, ExceptionId, LineId};
+use crate::ids::{EntitlementId, UsageId};
 use crate::party::{ConsentGrant, Customer, Partner};
 use serde::{Deserialize, Serialize};
 
@@ -118,6 +120,20 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
+    /// An entitlement was used.
+    UsageRecorded {
+        /// The use.
+        usage: UsageRecord,
+    },
+    /// A use was reversed; it no longer counts.
+    UsageReversed {
+        /// The use.
+        usage: UsageId,
+        /// The entitlement it was a use of.
+        entitlement: EntitlementId,
+        /// Who, when, why.
+        reversal: UsageReversal,
+    },
 }
 
 impl Event {
@@ -136,6 +152,8 @@ impl Event {
             Event::ExceptionRevoked { .. } => "exception_revoked",
             Event::CommitmentMade { .. } => "commitment_made",
             Event::CommitmentClosed { .. } => "commitment_closed",
+            Event::UsageRecorded { .. } => "usage_recorded",
+            Event::UsageReversed { .. } => "usage_reversed",
         }
     }
 }

@@ -51,6 +51,9 @@ pub struct CrmState {
     pub keys: BTreeMap<String, KeyRecord>,
     /// The seq of the last event applied.
     pub last_seq: u64,
+    /// The uses of every entitlement, indexed by time.
+    #[serde(default)]
+    pub usage: crate::entitlement::UsageBook,
 }
 
 fn missing(entity: &str, id: impl std::fmt::Display) -> Error {
@@ -208,6 +211,9 @@ impl CrmState {
                 c.state = *state;
                 c.closed_at = Some(*at);
                 c.close_reason.clone_from(reason);
+            }
+            Event::UsageRecorded { .. } | Event::UsageReversed { .. } => {
+                super::entitlements::apply(self, event)?;
             }
         }
         Ok(())
