@@ -852,7 +852,7 @@ pub fn evaluate(f: &Facts<'_>, at: Instant) -> Result<Evaluation> {
             records: cited.clone(),
         },
         format!(
-            "{}: {used} of {} {} used {} ({} records{})",
+            "{}: {used} of {} {} taken in the window ({}; {} records{})",
             e.id,
             lim.limit,
             lim.unit,
@@ -1056,4 +1056,31 @@ fn limit_reason(
             e.id
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_quantity_cap_is_a_trillion() {
+        assert_eq!(MAX_QUANTITY, Decimal::from(1_000_000_000_000i64));
+    }
+
+    #[test]
+    fn reasons_flatten_their_kind_and_round_trip() {
+        let r = reason(
+            ReasonKind::Overdue {
+                days_overdue: 45,
+                max_days_overdue: 30,
+            },
+            "overdue 45 days, limit 30".into(),
+        );
+        let json = serde_json::to_string(&r).unwrap();
+        assert_eq!(
+            json,
+            r#"{"type":"overdue","days_overdue":45,"max_days_overdue":30,"message":"overdue 45 days, limit 30"}"#
+        );
+        assert_eq!(serde_json::from_str::<Reason>(&json).unwrap(), r);
+    }
 }
