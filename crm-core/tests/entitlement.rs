@@ -729,3 +729,40 @@ fn json_in_json_out() {
     let back: entitlement::EntitlementDecision = serde_json::from_str(&json).unwrap();
     assert_eq!(back, d);
 }
+
+#[test]
+fn agreement_term_windows_never_free_up_and_blocked_lines_do_not_promise_a_date() {
+    let mut crm = engine();
+    let mut r = req("repair", Channel::Branch);
+    r.standing = Some(entitlement::CustomerStanding::default());
+    for i in 0..3 {
+        consume(&mut crm, &format!("P{i}"), &r, "2026-02-01T00:00:00Z").unwrap();
+    }
+    let d = check(&crm, &r, "2028-12-30T00:00:00Z");
+    assert_eq!(d.outcome, DecisionOutcome::Denied);
+    assert_eq!(d.next_available, None);
+    assert!(
+        d.messages().iter().any(|m| m.contains("quota exhausted: 3 of 3 uses since 2026-02-01 00:00 UTC, nothing frees up within this window")),
+        "{:?}",
+        d.messages()
+    );
+    // a suspended line with an exhausted rolling quota: no date is promised
+    let dr = req("device_replacement", Channel::Branch);
+    consume(&mut crm, "R1", &dr, "2026-03-01T00:00:00Z").unwrap();
+    consume(&mut crm, "R2", &dr, "2026-03-01T00:00:00Z").unwrap();
+    assert!(
+        check(&crm, &dr, "2026-03-02T00:00:00Z")
+            .next_available
+            .is_some()
+    );
+    crm.execute(&line_move(
+        "A1",
+        "L1",
+        LineAction::Suspend,
+        "2026-03-02T00:00:00Z",
+    ))
+    .unwrap();
+    let d = check(&crm, &dr, "2026-03-03T00:00:00Z");
+    assert_eq!(d.outcome, DecisionOutcome::Denied);
+    assert_eq!(d.next_available, None);
+}

@@ -586,14 +586,16 @@ fn limit_of(kind: &EntitlementKind) -> Option<Limit<'_>> {
 }
 
 /// When `need` more is free in a window: rolling, when the use that brings the counted uses
-/// down by `need` leaves it; calendar, when the next period starts. `None` when never.
+/// down by `need` leaves it; calendar, when the next period starts; a term window never frees
+/// up. `None` when never.
 fn frees_at(
+    window: &super::Window,
     ledger: Option<&UsageLedger>,
     channel: Option<Channel>,
     span: &WindowSpan,
     need: Decimal,
 ) -> Option<Instant> {
-    if need <= Decimal::ZERO {
+    if need <= Decimal::ZERO || matches!(window, super::Window::AgreementTerm) {
         return None;
     }
     match span.rolling_days {
@@ -877,7 +879,7 @@ pub fn evaluate(f: &Facts<'_>, at: Instant) -> Result<Evaluation> {
         let n = if never {
             None
         } else {
-            frees_at(f.ledger, None, &span, over_total)
+            frees_at(&lim.window, f.ledger, None, &span, over_total)
         };
         next = n;
         limit_reasons.push(limit_reason(
@@ -898,7 +900,7 @@ pub fn evaluate(f: &Facts<'_>, at: Instant) -> Result<Evaluation> {
             let n = if q > climit {
                 None
             } else {
-                frees_at(f.ledger, Some(f.channel), &span, cover)
+                frees_at(&lim.window, f.ledger, Some(f.channel), &span, cover)
             };
             next = match (next, n) {
                 (Some(a), Some(b)) => Some(a.max(b)),
@@ -920,7 +922,9 @@ pub fn evaluate(f: &Facts<'_>, at: Instant) -> Result<Evaluation> {
             over = over.max(cover);
         }
     }
-    if never {
+    if never || blocked {
+        // more than the limit never fits; a line out of service or a failed condition is not
+        // cured by waiting for the window
         next = None;
     }
 
@@ -974,7 +978,9 @@ pub fn evaluate(f: &Facts<'_>, at: Instant) -> Result<Evaluation> {
                 .unwrap_or(at)
                 .checked_add_signed(chrono::Duration::days(i64::from(d))),
             Some(_) => None,
-            None if after > Decimal::ZERO => span.period_end,
+            None if after > Decimal::ZERO && lim.window != super::Window::AgreementTerm => {
+                span.period_end
+            }
             None => None,
         };
     }
