@@ -457,7 +457,8 @@ pub struct ServiceLevelTargets {
 }
 
 /// What the check needs to know of the line that grants an entitlement.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LineFacts {
     /// The agreement.
     pub agreement: AgreementId,
@@ -488,7 +489,8 @@ impl LineFacts {
 }
 
 /// The decision for one entitlement.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Evaluation {
     /// Granted, by exception, or denied.
     pub outcome: DecisionOutcome,

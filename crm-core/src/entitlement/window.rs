@@ -126,6 +126,38 @@ impl Window {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Calendar periods tile time: the instant lies in its period, and the period after
+        /// starts exactly where this one ends, also in zones whose midnight a daylight-saving
+        /// change skips (São Paulo, Havana, Beirut).
+        #[test]
+        fn calendar_periods_tile_time(
+            secs in 0i64..4_102_444_800,
+            zone in prop_oneof![
+                Just(chrono_tz::UTC),
+                Just(chrono_tz::Europe::Berlin),
+                Just(chrono_tz::America::Sao_Paulo),
+                Just(chrono_tz::America::Havana),
+                Just(chrono_tz::Asia::Beirut),
+                Just(chrono_tz::Pacific::Apia),
+                Just(chrono_tz::Australia::Lord_Howe),
+            ],
+            year in any::<bool>(),
+        ) {
+            let at = chrono::DateTime::from_timestamp(secs, 0).unwrap();
+            let w = if year { Window::CalendarYear { zone } } else { Window::CalendarMonth { zone } };
+            let term = (d("2026-01-01"), None);
+            let s = w.span(at, term).unwrap();
+            let end = s.period_end.unwrap();
+            prop_assert!(s.from <= at && at < end && at < s.to);
+            let next = w.span(end, term).unwrap();
+            prop_assert_eq!(next.from, end);
+            let last = w.span(end - Duration::nanoseconds(1), term).unwrap();
+            prop_assert_eq!(last.from, s.from);
+        }
+    }
 
     fn t(s: &str) -> Instant {
         s.parse().unwrap()
