@@ -392,6 +392,17 @@ fn reversal_gives_the_use_back() {
     // the reversed use counts nowhere, not even looking back
     let d = check(&crm, &r, "2026-03-01T12:00:00Z");
     assert_eq!(d.remaining.as_ref().unwrap().used, dec("0"));
+    // the oldest counted use is now R2: it sets the next available date
+    consume(&mut crm, "R3", &r, "2026-03-03T00:00:00Z").unwrap();
+    let d = check(&crm, &r, "2026-03-04T00:00:00Z");
+    assert_eq!(d.next_available, Some(t("2027-03-02T00:00:00Z")));
+    assert!(
+        d.messages()
+            .iter()
+            .any(|m| m.contains("2 of 2 uses since 2026-03-02 00:00 UTC")),
+        "{:?}",
+        d.messages()
+    );
     let rec = crm.usage(&UsageId::new("R1").unwrap()).unwrap();
     assert_eq!(rec.reversed.as_ref().unwrap().reason, "visit cancelled");
     // twice is refused, as is an unknown use or a reversal dated before the use
@@ -416,7 +427,7 @@ fn reversal_gives_the_use_back() {
     let usage = crm
         .usage_of(&EntitlementId::new("L1.device_replacement").unwrap())
         .unwrap();
-    assert_eq!(usage.len(), 2);
+    assert_eq!(usage.len(), 3);
 }
 
 #[test]

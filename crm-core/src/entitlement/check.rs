@@ -25,6 +25,11 @@ use serde::{Deserialize, Serialize};
 /// The largest quantity one request may ask for.
 pub const MAX_QUANTITY: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false, 0); // 1e12
 
+/// The smallest quantity a use can have (quantities have at most [`MAX_QUANTITY_SCALE`]
+/// decimal places, money fewer): every counted use reaches it, and adding it to a running
+/// sum stays exact.
+const SMALLEST: Decimal = Decimal::from_parts(1, 0, 0, false, MAX_QUANTITY_SCALE);
+
 /// The most decimal places a quantity may have.
 pub const MAX_QUANTITY_SCALE: u32 = 9;
 
@@ -846,7 +851,11 @@ pub fn evaluate(f: &Facts<'_>, at: Instant) -> Result<Evaluation> {
         .as_ref()
         .map(|c| c.first.iter().map(|r| r.id.clone()).collect())
         .unwrap_or_default();
-    let oldest = counted.as_ref().and_then(|c| c.first.first().map(|r| r.at));
+    // the oldest counted use: the first entry whose running sum is above zero (O(log n),
+    // whatever reversed entries lie before it)
+    let oldest = f
+        .ledger
+        .and_then(|g| g.reaching(None, span.from, span.to, SMALLEST));
     reasons.push(reason(
         ReasonKind::UsageCounted {
             entitlement: e.id.clone(),
@@ -910,7 +919,7 @@ pub fn evaluate(f: &Facts<'_>, at: Instant) -> Result<Evaluation> {
             };
             let since = f
                 .ledger
-                .and_then(|g| g.reaching(Some(f.channel), span.from, span.to, Decimal::ONE));
+                .and_then(|g| g.reaching(Some(f.channel), span.from, span.to, SMALLEST));
             limit_reasons.push(limit_reason(
                 e,
                 Some(f.channel),
@@ -1073,6 +1082,10 @@ mod tests {
     #[test]
     fn the_quantity_cap_is_a_trillion() {
         assert_eq!(MAX_QUANTITY, Decimal::from(1_000_000_000_000i64));
+        assert_eq!(SMALLEST, "0.000000001".parse::<Decimal>().unwrap());
+        // a running sum of many uses plus the smallest quantity is still exact
+        let big = MAX_QUANTITY * Decimal::from(1_000_000);
+        assert!(big + SMALLEST > big);
     }
 
     #[test]

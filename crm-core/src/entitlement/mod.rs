@@ -311,11 +311,18 @@ fn validate_kind(kind: &EntitlementKind) -> Result<()> {
         } => {
             window.validate()?;
             validate_text("unit", unit, true)?;
-            if *units <= Decimal::ZERO {
+            if *units <= Decimal::ZERO
+                || *units > check::MAX_QUANTITY
+                || units.scale() > check::MAX_QUANTITY_SCALE
+            {
                 return Err(Error::validation(
                     "allowance units",
                     units,
-                    "must be above zero",
+                    format!(
+                        "must be above zero, at most {} with at most {} decimal places",
+                        check::MAX_QUANTITY,
+                        check::MAX_QUANTITY_SCALE
+                    ),
                 ));
             }
             Ok(())
