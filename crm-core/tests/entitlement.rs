@@ -777,3 +777,33 @@ fn agreement_term_windows_never_free_up_and_blocked_lines_do_not_promise_a_date(
     assert_eq!(d.outcome, DecisionOutcome::Denied);
     assert_eq!(d.next_available, None);
 }
+
+#[test]
+fn an_overview_of_every_entitlement_and_what_remains() {
+    let mut crm = engine();
+    let r = req("device_replacement", Channel::Branch);
+    consume(&mut crm, "R1", &r, "2026-03-01T00:00:00Z").unwrap();
+    consume(&mut crm, "R2", &r, "2026-03-02T00:00:00Z").unwrap();
+    let all = crm
+        .entitlements_of(&c1(), None, t("2026-03-05T00:00:00Z"))
+        .unwrap();
+    assert_eq!(all.len(), 9);
+    let by = |code: &str| all.iter().find(|s| s.code == code).unwrap();
+    let dr = by("device_replacement");
+    assert!(!dr.usable);
+    assert_eq!(dr.remaining.as_ref().unwrap().remaining, dec("0"));
+    assert_eq!(dr.next_available, Some(t("2027-03-01T00:00:00Z")));
+    assert!(by("network_access").usable);
+    let credit = by("goodwill_credit");
+    assert!(credit.usable);
+    assert_eq!(
+        credit.remaining.as_ref().unwrap().remaining_amount,
+        Some(Money::parse("100.00", "EUR").unwrap())
+    );
+    // conditions without a standing fail closed here too
+    assert!(!by("lounge").usable);
+    assert!(!by("trial_tv").usable);
+    let json = serde_json::to_string(&all).unwrap();
+    let back: Vec<entitlement::EntitlementStatus> = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, all);
+}

@@ -17,8 +17,9 @@ use crate::Instant;
 use crate::agreement::{Agreement, ExceptionEffect, ExceptionScope};
 use crate::entitlement::check::{DecisionOutcome, Evaluation, Facts, LineFacts, day};
 use crate::entitlement::{
-    Entitlement, EntitlementDecision, EntitlementKind, EntitlementRequest, ExceptionGrant,
-    MatchedEntitlement, ServiceLevelTargets, UsageRecord, UsageReversal, evaluate,
+    CustomerStanding, Entitlement, EntitlementDecision, EntitlementKind, EntitlementRequest,
+    EntitlementStatus, ExceptionGrant, MatchedEntitlement, ServiceLevelTargets, UsageRecord,
+    UsageReversal, evaluate,
 };
 use crate::error::{Error, Result};
 use crate::ids::{CustomerId, EntitlementId, UsageId};
@@ -44,6 +45,51 @@ fn as_of(a: &Agreement, at: Instant) -> Result<Cow<'_, Agreement>> {
     } else {
         Ok(Cow::Borrowed(a))
     }
+}
+
+/// The facts about one entitlement of `view` (an agreement as it stood at `at`): its line and
+/// the approved `Allow` exceptions covering it.
+fn candidate(
+    state: &CrmState,
+    customer: &CustomerId,
+    view: &Agreement,
+    e: &Entitlement,
+    at: Instant,
+) -> Result<Candidate> {
+    let line = view.line(&e.line)?;
+    let scope = ExceptionScope::Entitlement {
+        entitlement: e.id.clone(),
+    };
+    let exceptions = state
+        .exceptions
+        .values()
+        .filter(|x| &x.customer == customer && x.covers(Some(&view.id), &scope, at))
+        .filter_map(|x| match &x.effect {
+            ExceptionEffect::Allow { extra } => Some(ExceptionGrant {
+                exception: x.id.clone(),
+                approved_by: x.approved_by.clone(),
+                until: match (x.valid_to, &x.revoked) {
+                    (Some(to), Some(r)) => Some(to.min(r.at)),
+                    (to, r) => to.or(r.as_ref().map(|r| r.at)),
+                },
+                extra: *extra,
+                reason: x.reason.clone(),
+            }),
+            _ => None,
+        })
+        .collect();
+    Ok(Candidate {
+        entitlement: e.clone(),
+        line: LineFacts {
+            agreement: view.id.clone(),
+            line: line.id.clone(),
+            kind: line.kind,
+            status: line.entry_at(at).map(|x| x.status),
+            since: line.status_since(at),
+            term: (view.term.start, view.term.end),
+        },
+        exceptions,
+    })
 }
 
 fn candidates(state: &CrmState, req: &EntitlementRequest, at: Instant) -> Result<Vec<Candidate>> {
@@ -109,46 +155,16 @@ fn candidates(state: &CrmState, req: &EntitlementRequest, at: Instant) -> Result
             .collect();
         ents.sort_by(|x, y| (&x.line, &x.id).cmp(&(&y.line, &y.id)));
         for e in ents {
-            let line = view.line(&e.line)?;
-            let entry = line.entry_at(at);
             if let Some(asset) = &req.asset
-                && entry.and_then(|x| x.asset.as_ref()) != Some(asset)
+                && view
+                    .line(&e.line)?
+                    .entry_at(at)
+                    .and_then(|x| x.asset.as_ref())
+                    != Some(asset)
             {
                 continue;
             }
-            let scope = ExceptionScope::Entitlement {
-                entitlement: e.id.clone(),
-            };
-            let exceptions = state
-                .exceptions
-                .values()
-                .filter(|x| x.customer == req.customer && x.covers(Some(&a.id), &scope, at))
-                .filter_map(|x| match &x.effect {
-                    ExceptionEffect::Allow { extra } => Some(ExceptionGrant {
-                        exception: x.id.clone(),
-                        approved_by: x.approved_by.clone(),
-                        until: match (x.valid_to, &x.revoked) {
-                            (Some(to), Some(r)) => Some(to.min(r.at)),
-                            (to, r) => to.or(r.as_ref().map(|r| r.at)),
-                        },
-                        extra: *extra,
-                        reason: x.reason.clone(),
-                    }),
-                    _ => None,
-                })
-                .collect();
-            out.push(Candidate {
-                entitlement: e.clone(),
-                line: LineFacts {
-                    agreement: a.id.clone(),
-                    line: line.id.clone(),
-                    kind: line.kind,
-                    status: entry.map(|x| x.status),
-                    since: line.status_since(at),
-                    term: (view.term.start, view.term.end),
-                },
-                exceptions,
-            });
+            out.push(candidate(state, &req.customer, &view, e, at)?);
         }
     }
     if out.is_empty() {
@@ -455,6 +471,60 @@ impl Crm {
             what: format!("service level {code} ({priority}) for customer {customer}"),
             reasons,
         })
+    }
+
+    /// Every entitlement of a customer as it stands at `at`, for a service screen or the 360
+    /// view: what it grants, whether one more use (the smallest quantity) would be granted
+    /// within it, what remains, when the window next frees a unit, and the reasons. In
+    /// agreement, line, entitlement id order; agreements signed after `at` are left out.
+    /// Exceptions are not counted here (a check shows them).
+    pub fn entitlements_of(
+        &self,
+        customer: &CustomerId,
+        standing: Option<&CustomerStanding>,
+        at: Instant,
+    ) -> Result<Vec<EntitlementStatus>> {
+        let mut out = Vec::new();
+        for a in self.agreements_of(customer)? {
+            if a.signed_at > at {
+                continue;
+            }
+            let view = as_of(a, at)?;
+            let mut ents: Vec<&Entitlement> = view.entitlements.iter().collect();
+            ents.sort_by(|x, y| (&x.line, &x.id).cmp(&(&y.line, &y.id)));
+            for e in ents {
+                let c = candidate(&self.state, customer, &view, e, at)?;
+                let ev = evaluate(
+                    &Facts {
+                        entitlement: &c.entitlement,
+                        line: &c.line,
+                        ledger: self.state.usage.ledger(&e.id),
+                        exceptions: &[],
+                        quantity: rust_decimal::Decimal::ZERO,
+                        channel: crate::party::Channel::Web,
+                        standing,
+                    },
+                    at,
+                )?;
+                let usable = ev.outcome != DecisionOutcome::Denied
+                    && ev
+                        .remaining
+                        .as_ref()
+                        .is_none_or(|r| r.remaining > rust_decimal::Decimal::ZERO);
+                out.push(EntitlementStatus {
+                    code: e.code.clone(),
+                    source: ev.matched,
+                    kind: e.kind.clone(),
+                    valid_from: e.valid_from,
+                    valid_to: e.valid_to,
+                    usable,
+                    remaining: ev.remaining,
+                    next_available: ev.next_available,
+                    reasons: ev.reasons,
+                });
+            }
+        }
+        Ok(out)
     }
 
     /// The usage record with that id.

@@ -461,6 +461,34 @@ pub struct ServiceLevelTargets {
     pub resolution: BusinessDuration,
 }
 
+/// One entitlement as it stands at an instant (see `Crm::entitlements_of`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntitlementStatus {
+    /// The code.
+    pub code: String,
+    /// The entitlement, its agreement and line.
+    pub source: MatchedEntitlement,
+    /// What it grants.
+    pub kind: EntitlementKind,
+    /// First instant it applies.
+    pub valid_from: Instant,
+    /// First instant it no longer applies, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_to: Option<Instant>,
+    /// Whether one more use of the smallest quantity would be granted within the entitlement
+    /// (line in service, valid, conditions met, something remaining).
+    pub usable: bool,
+    /// What remains of a quota or allowance in the current window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remaining: Option<Remaining>,
+    /// When the window next frees a unit, if anything is used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_available: Option<Instant>,
+    /// Why, as in a decision.
+    pub reasons: Vec<Reason>,
+}
+
 /// What the check needs to know of the line that grants an entitlement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -19,9 +19,9 @@ pub mod usage;
 mod window;
 
 pub use check::{
-    CustomerStanding, DecisionOutcome, EntitlementDecision, EntitlementRequest, Evaluation,
-    ExceptionGrant, Facts, LineFacts, MatchedEntitlement, Reason, ReasonKind, Remaining,
-    ServiceLevelTargets, evaluate,
+    CustomerStanding, DecisionOutcome, EntitlementDecision, EntitlementRequest, EntitlementStatus,
+    Evaluation, ExceptionGrant, Facts, LineFacts, MatchedEntitlement, Reason, ReasonKind,
+    Remaining, ServiceLevelTargets, evaluate,
 };
 pub use usage::{UsageBook, UsageLedger, UsageRecord, UsageReversal};
 pub use window::WindowSpan;
