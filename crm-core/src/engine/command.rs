@@ -5,9 +5,7 @@ use crate::agreement::{
     AmendmentChange, Exception, LineAction, NewLine, PartyRef, SoldThrough, Term,
 };
 use crate::catalog::Offering;
-use crate::entitlement::EntitlementRequest;
 use crate::error::{Error, Result};
-use crate::ids::UsageId;
 use crate::ids::{ActorId, AgreementId, AssetId, CommitmentId, CustomerId, ExceptionId, LineId};
 use crate::party::{Consent, ConsentGrant, ContactPoint, Customer, Partner};
 use chrono::NaiveDate;
@@ -229,14 +227,14 @@ pub enum Command {
     /// one step; a denial is [`Error::NotEntitled`] and records nothing.
     ConsumeEntitlement {
         /// The host's id for this use (its request id); used once.
-        usage: UsageId,
+        usage: crate::ids::UsageId,
         /// What is asked for.
-        request: EntitlementRequest,
+        request: crate::entitlement::EntitlementRequest,
     },
     /// Reverse a recorded use (a cancelled visit): it no longer counts in any window.
     ReverseUsage {
         /// The use.
-        usage: UsageId,
+        usage: crate::ids::UsageId,
         /// Why.
         reason: String,
     },

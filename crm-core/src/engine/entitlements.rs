@@ -27,7 +27,7 @@ use crate::party::validate_text;
 use std::borrow::Cow;
 
 /// The stream usage events of an entitlement go to.
-pub fn entitlement_stream(id: &EntitlementId) -> String {
+fn entitlement_stream(id: &EntitlementId) -> String {
     format!("entitlement/{id}")
 }
 

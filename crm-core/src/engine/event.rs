@@ -5,9 +5,7 @@ use crate::agreement::{
     Agreement, Amendment, Commitment, CommitmentState, Exception, LineStatusEntry, Revocation, Term,
 };
 use crate::catalog::Offering;
-use crate::entitlement::{UsageRecord, UsageReversal};
 use crate::ids::{ActorId, AgreementId, CommitmentId, CustomerId, ExceptionId, LineId};
-use crate::ids::{EntitlementId, UsageId};
 use crate::party::{ConsentGrant, Customer, Partner};
 use serde::{Deserialize, Serialize};
 
@@ -123,16 +121,16 @@ pub enum Event {
     /// An entitlement was used.
     UsageRecorded {
         /// The use.
-        usage: UsageRecord,
+        usage: crate::entitlement::UsageRecord,
     },
     /// A use was reversed; it no longer counts.
     UsageReversed {
         /// The use.
-        usage: UsageId,
+        usage: crate::ids::UsageId,
         /// The entitlement it was a use of.
-        entitlement: EntitlementId,
+        entitlement: crate::ids::EntitlementId,
         /// Who, when, why.
-        reversal: UsageReversal,
+        reversal: crate::entitlement::UsageReversal,
     },
 }
 

@@ -34,11 +34,15 @@ fn overflow() -> Error {
     Error::overflow("entitlement window")
 }
 
-/// Midnight starting `date` in `zone`. Where a daylight-saving change skips midnight, the first
-/// instant of the day that exists; where it repeats midnight, the earlier one.
+/// Midnight starting `date` in `zone`. Where a daylight-saving or offset change skips
+/// midnight, the first instant of the day that exists (the end of the gap, found minute by
+/// minute; gaps end on a whole minute); where it repeats midnight, the earlier one.
 pub(crate) fn local_midnight(zone: Tz, date: NaiveDate) -> Result<Instant> {
-    for hour in 0..4 {
-        let local = date.and_hms_opt(hour, 0, 0).ok_or_else(overflow)?;
+    let midnight = date.and_hms_opt(0, 0, 0).ok_or_else(overflow)?;
+    for minute in 0..=24 * 60 {
+        let local = midnight
+            .checked_add_signed(Duration::minutes(minute))
+            .ok_or_else(overflow)?;
         if let Some(t) = zone.from_local_datetime(&local).earliest() {
             return Ok(t.with_timezone(&chrono::Utc));
         }
@@ -46,7 +50,7 @@ pub(crate) fn local_midnight(zone: Tz, date: NaiveDate) -> Result<Instant> {
     Err(Error::validation(
         "window zone",
         zone.name(),
-        format!("has no midnight on {date}"),
+        format!("has no {date}"),
     ))
 }
 
@@ -187,6 +191,16 @@ mod tests {
             .span(t("2026-03-15T00:00:00Z"), (d("2026-01-01"), None))
             .unwrap();
         assert_eq!(s.period_end, Some(t("2026-03-31T22:00:00Z")));
+    }
+
+    #[test]
+    fn a_skipped_midnight_starts_the_day_at_the_end_of_the_gap() {
+        // Lord Howe moved from +10:00 to +10:30 at local midnight on 1 March 1981
+        let t0 = local_midnight(chrono_tz::Australia::Lord_Howe, d("1981-03-01")).unwrap();
+        assert_eq!(t0, t("1981-02-28T14:00:00Z"));
+        // Havana skips midnight when summer time starts (8 March 2026: 00:00 -> 01:00)
+        let t1 = local_midnight(chrono_tz::America::Havana, d("2026-03-08")).unwrap();
+        assert_eq!(t1, t("2026-03-08T05:00:00Z"));
     }
 
     #[test]
