@@ -60,6 +60,21 @@ fn window() -> impl Strategy<Value = Window> {
 }
 
 fn engine_with(uses: u32, window: Window, branch_cap: Option<u32>) -> Crm {
+    engine_with_kind(EntitlementKind::Quota {
+        uses,
+        window,
+        per_channel: branch_cap
+            .map(|max_uses| {
+                vec![ChannelAllotment {
+                    channel: Channel::Branch,
+                    max_uses,
+                }]
+            })
+            .unwrap_or_default(),
+    })
+}
+
+fn engine_with_kind(kind: EntitlementKind) -> Crm {
     let mut crm = Crm::new();
     crm.execute(&env(
         "2026-01-01T09:00:00Z",
@@ -74,18 +89,7 @@ fn engine_with(uses: u32, window: Window, branch_cap: Option<u32>) -> Crm {
         kind: OfferingKind::Service,
         entitlements: vec![EntitlementTemplate {
             code: "q".into(),
-            kind: EntitlementKind::Quota {
-                uses,
-                window,
-                per_channel: branch_cap
-                    .map(|max_uses| {
-                        vec![ChannelAllotment {
-                            channel: Channel::Branch,
-                            max_uses,
-                        }]
-                    })
-                    .unwrap_or_default(),
-            },
+            kind,
             conditions: Default::default(),
             valid_days: None,
         }],
@@ -208,5 +212,49 @@ proptest! {
         // replay agrees
         let replayed = Crm::replay(&crm.events().unwrap()).unwrap();
         prop_assert_eq!(&replayed, crm.state());
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// A unit allowance consumed in pieces of 0.1 to 5.0 never goes beyond its units in any
+    /// window, and what a decision says remains is what the next request can take.
+    #[test]
+    fn partial_allowances_never_exceed_their_units(
+        units in 1u32..20,
+        window in window(),
+        steps in proptest::collection::vec((0i64..200, 1i64..50, any::<bool>()), 1..40),
+    ) {
+        let mut crm = engine_with_kind(EntitlementKind::UnitAllowance {
+            units: Decimal::from(units),
+            unit: "GB".into(),
+            window,
+        });
+        let mut now = t("2026-01-02T00:00:00Z");
+        for (n, (hours, tenths, rev)) in steps.into_iter().enumerate() {
+            now += chrono::Duration::hours(hours);
+            let mut r = req("q", Channel::CustomerApp);
+            r.quantity = Some(Decimal::new(tenths, 1));
+            let d = crm.check_entitlement(&r, now).unwrap();
+            let rem = d.remaining.clone().unwrap();
+            prop_assert_eq!(d.is_granted(), rem.used + Decimal::new(tenths, 1) <= rem.limit);
+            let got = consume(&mut crm, &format!("U{n}"), &r, &now.to_rfc3339());
+            prop_assert_eq!(got.is_ok(), d.is_granted());
+            if rev && got.is_ok() {
+                reverse(&mut crm, &format!("U{n}"), &now.to_rfc3339()).unwrap();
+            }
+        }
+        let records = crm.usage_of(&EntitlementId::new("L1.q").unwrap()).unwrap().to_vec();
+        let term = ("2026-01-01".parse().unwrap(), Some("2028-12-31".parse().unwrap()));
+        for v in records.iter().filter(|r| r.reversed.is_none()) {
+            let span = window.span(v.at, term).unwrap();
+            let sum: Decimal = records
+                .iter()
+                .filter(|r| r.reversed.is_none() && r.at >= span.from && r.at < span.to)
+                .map(|r| r.quantity)
+                .sum();
+            prop_assert!(sum <= Decimal::from(units), "{} > {}", sum, units);
+        }
     }
 }
