@@ -255,6 +255,21 @@ pub enum Command {
         #[serde(default)]
         data: InstanceData,
     },
+    /// Use an entitlement: checks the request at the command's instant and records the use in
+    /// one step; a denial is [`Error::NotEntitled`] and records nothing.
+    ConsumeEntitlement {
+        /// The host's id for this use (its request id); used once.
+        usage: crate::ids::UsageId,
+        /// What is asked for.
+        request: crate::entitlement::EntitlementRequest,
+    },
+    /// Reverse a recorded use (a cancelled visit): it no longer counts in any window.
+    ReverseUsage {
+        /// The use.
+        usage: crate::ids::UsageId,
+        /// Why.
+        reason: String,
+    },
 }
 
 impl Command {
@@ -279,6 +294,8 @@ impl Command {
             Command::RegisterProcessDefinition { .. } => "register_process_definition",
             Command::StartProcess { .. } => "start_process",
             Command::AdvanceProcess { .. } => "advance_process",
+            Command::ConsumeEntitlement { .. } => "consume_entitlement",
+            Command::ReverseUsage { .. } => "reverse_usage",
         }
     }
 }

@@ -334,6 +334,12 @@ pub(super) fn decide(
                 calendar: calendar.clone(),
             }],
         )),
+        Command::ConsumeEntitlement { usage, request } => {
+            super::entitlements::decide_consume(state, meta, usage, request)
+        }
+        Command::ReverseUsage { usage, reason } => {
+            super::entitlements::decide_reverse(state, meta, usage, reason)
+        }
     }
 }
 

@@ -144,6 +144,20 @@ pub enum Event {
         /// The move's input.
         input: AdvanceInput,
     },
+    /// An entitlement was used.
+    UsageRecorded {
+        /// The use.
+        usage: crate::entitlement::UsageRecord,
+    },
+    /// A use was reversed; it no longer counts.
+    UsageReversed {
+        /// The use.
+        usage: crate::ids::UsageId,
+        /// The entitlement it was a use of.
+        entitlement: crate::ids::EntitlementId,
+        /// Who, when, why.
+        reversal: crate::entitlement::UsageReversal,
+    },
 }
 
 impl Event {
@@ -166,6 +180,8 @@ impl Event {
             Event::ProcessDefinitionRegistered { .. } => "process_definition_registered",
             Event::ProcessStarted { .. } => "process_started",
             Event::ProcessAdvanced { .. } => "process_advanced",
+            Event::UsageRecorded { .. } => "usage_recorded",
+            Event::UsageReversed { .. } => "usage_reversed",
         }
     }
 }

@@ -15,6 +15,7 @@
 
 mod command;
 mod decide;
+mod entitlements;
 mod event;
 mod processes;
 mod state;

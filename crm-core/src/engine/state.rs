@@ -64,6 +64,9 @@ pub struct CrmState {
     /// The built-in process definitions (constant; not serialized).
     #[serde(skip)]
     pub builtin_processes: BuiltinProcesses,
+    /// The uses of every entitlement, indexed by time.
+    #[serde(default)]
+    pub usage: crate::entitlement::UsageBook,
 }
 
 fn missing(entity: &str, id: impl std::fmt::Display) -> Error {
@@ -229,6 +232,9 @@ impl CrmState {
             Event::ProcessDefinitionRegistered { .. }
             | Event::ProcessStarted { .. }
             | Event::ProcessAdvanced { .. } => self.apply_process_event(event)?,
+            Event::UsageRecorded { .. } | Event::UsageReversed { .. } => {
+                super::entitlements::apply(self, event)?;
+            }
         }
         Ok(())
     }

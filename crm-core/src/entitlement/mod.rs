@@ -10,8 +10,21 @@ use crate::error::{Error, Result};
 use crate::ids::{CalendarId, EntitlementId, LineId};
 use crate::money::Money;
 use crate::party::{Channel, validate_text};
+use chrono_tz::Tz;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+
+pub mod check;
+pub mod usage;
+mod window;
+
+pub use check::{
+    CustomerStanding, DecisionOutcome, EntitlementDecision, EntitlementRequest, EntitlementStatus,
+    Evaluation, ExceptionGrant, Facts, LineFacts, MatchedEntitlement, Reason, ReasonKind,
+    Remaining, ServiceLevelTargets, evaluate,
+};
+pub use usage::{UsageBook, UsageLedger, UsageRecord, UsageReversal};
+pub use window::WindowSpan;
 
 /// The longest entitlement code accepted, in bytes.
 pub const MAX_CODE_LEN: usize = 64;
@@ -47,12 +60,24 @@ pub enum Window {
         /// Length of the window in days (1 to 36,600).
         days: u32,
     },
-    /// The calendar month of the check, in the agreement's calendar zone.
-    CalendarMonth,
-    /// The calendar year of the check, in the agreement's calendar zone.
-    CalendarYear,
+    /// The calendar month of the check, from midnight on the first in `zone`.
+    CalendarMonth {
+        /// The IANA time zone whose midnight starts a month (`Europe/Berlin`); UTC when absent.
+        #[serde(default = "utc")]
+        zone: Tz,
+    },
+    /// The calendar year of the check, from midnight on 1 January in `zone`.
+    CalendarYear {
+        /// The IANA time zone whose midnight starts a year; UTC when absent.
+        #[serde(default = "utc")]
+        zone: Tz,
+    },
     /// The whole term of the agreement.
     AgreementTerm,
+}
+
+fn utc() -> Tz {
+    Tz::UTC
 }
 
 impl Window {
@@ -286,11 +311,18 @@ fn validate_kind(kind: &EntitlementKind) -> Result<()> {
         } => {
             window.validate()?;
             validate_text("unit", unit, true)?;
-            if *units <= Decimal::ZERO {
+            if *units <= Decimal::ZERO
+                || *units > check::MAX_QUANTITY
+                || units.scale() > check::MAX_QUANTITY_SCALE
+            {
                 return Err(Error::validation(
                     "allowance units",
                     units,
-                    "must be above zero",
+                    format!(
+                        "must be above zero, at most {} with at most {} decimal places",
+                        check::MAX_QUANTITY,
+                        check::MAX_QUANTITY_SCALE
+                    ),
                 ));
             }
             Ok(())

@@ -1,0 +1,1135 @@
+//! The entitlement check: one request, one instant, past usage, exceptions, with reasons.
+//!
+//! [`evaluate`] decides for one entitlement over plain facts (the line's status, the usage
+//! ledger, the exceptions that cover it, the customer's standing); the engine gathers the
+//! facts, runs it for every matching entitlement and picks the answer (see
+//! `Crm::check_entitlement`).
+
+use super::usage::UsageLedger;
+use super::window::WindowSpan;
+use super::{Entitlement, EntitlementKind};
+use crate::Instant;
+use crate::calendar::BusinessDuration;
+use crate::error::{Error, Result};
+use crate::ids::{
+    ActorId, AgreementId, AssetId, CalendarId, CustomerId, EntitlementId, ExceptionId, LineId,
+    UsageId,
+};
+use crate::lifecycle::{LineKind, LineStatus};
+use crate::money::Money;
+use crate::party::Channel;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// The largest quantity one request may ask for.
+pub const MAX_QUANTITY: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false, 0); // 1e12
+
+/// The smallest quantity a use can have (quantities have at most [`MAX_QUANTITY_SCALE`]
+/// decimal places, money fewer): every counted use reaches it, and adding it to a running
+/// sum stays exact.
+const SMALLEST: Decimal = Decimal::from_parts(1, 0, 0, false, MAX_QUANTITY_SCALE);
+
+/// The most decimal places a quantity may have.
+pub const MAX_QUANTITY_SCALE: u32 = 9;
+
+/// How many counted usage records a reason lists by id (the oldest ones); the totals are
+/// always complete.
+pub const CITED_RECORDS: usize = 10;
+
+/// What the host knows of the customer's standing, for the conditions of an entitlement.
+///
+/// Until the obligations and tiering modules are integrated, the host supplies it with the
+/// request. A condition that needs it when it is absent fails closed: denied, with a
+/// [`ReasonKind::StandingUnknown`] reason.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerStanding {
+    /// How many days the oldest unpaid charge is overdue (0 when nothing is overdue).
+    pub days_overdue: u32,
+    /// The customer's tier, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier: Option<String>,
+    /// Every tier, lowest first (`["bronze", "silver", "gold"]`), to compare tiers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tier_order: Vec<String>,
+}
+
+/// A request to use an entitlement, for a check or a consume.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntitlementRequest {
+    /// The customer asking.
+    pub customer: CustomerId,
+    /// Only this agreement of the customer's, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agreement: Option<AgreementId>,
+    /// The entitlement code (`device_replacement`).
+    pub code: String,
+    /// How many uses or units; 1 when absent (required for a unit allowance). Above zero.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantity: Option<Decimal>,
+    /// How much money, for a money allowance (required there, refused elsewhere).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<Money>,
+    /// The channel the request comes from (per-channel allotments count it).
+    pub channel: Channel,
+    /// Only entitlements of this line, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<LineId>,
+    /// Only lines with this asset installed at the instant of the check, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asset: Option<AssetId>,
+    /// The customer's standing, for conditions (overdue days, minimum tier).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub standing: Option<CustomerStanding>,
+}
+
+impl EntitlementRequest {
+    /// A request for one use of `code` by `customer` on `channel`.
+    pub fn new(customer: CustomerId, code: impl Into<String>, channel: Channel) -> Self {
+        EntitlementRequest {
+            customer,
+            agreement: None,
+            code: code.into(),
+            quantity: None,
+            amount: None,
+            channel,
+            line: None,
+            asset: None,
+            standing: None,
+        }
+    }
+
+    /// Checks what can be checked without the state: the code, the quantity and the amount.
+    pub fn validate(&self) -> Result<()> {
+        super::validate_code("entitlement code", &self.code)?;
+        if let Some(q) = self.quantity {
+            if q <= Decimal::ZERO {
+                return Err(Error::validation("quantity", q, "must be above zero"));
+            }
+            if q > MAX_QUANTITY || q.scale() > MAX_QUANTITY_SCALE {
+                return Err(Error::validation(
+                    "quantity",
+                    q,
+                    format!(
+                        "must be at most {MAX_QUANTITY} with at most {MAX_QUANTITY_SCALE} decimal places"
+                    ),
+                ));
+            }
+        }
+        if let Some(m) = &self.amount {
+            if !m.is_positive() {
+                return Err(Error::validation("amount", m, "must be above zero"));
+            }
+            if m.amount() > MAX_QUANTITY {
+                return Err(Error::validation(
+                    "amount",
+                    m,
+                    format!("must be at most {MAX_QUANTITY}"),
+                ));
+            }
+            if self.quantity.is_some() {
+                return Err(Error::validation(
+                    "quantity",
+                    "given with an amount",
+                    "a request names a quantity or an amount, not both",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The quantity this request asks of `kind`: uses for a quota, access or service level
+    /// (whole numbers), units for a unit allowance, the amount for a money allowance.
+    pub fn quantity_for(&self, kind: &EntitlementKind) -> Result<Decimal> {
+        match kind {
+            EntitlementKind::MoneyAllowance { amount, .. } => {
+                let asked = self.amount.ok_or_else(|| {
+                    Error::validation(
+                        "amount",
+                        "none",
+                        format!(
+                            "{} is a money allowance; the request needs an amount",
+                            self.code
+                        ),
+                    )
+                })?;
+                if asked.currency() != amount.currency() {
+                    return Err(Error::CurrencyMismatch {
+                        left: amount.currency().code().to_string(),
+                        right: asked.currency().code().to_string(),
+                    });
+                }
+                Ok(asked.amount())
+            }
+            EntitlementKind::UnitAllowance { unit, .. } => {
+                if self.amount.is_some() {
+                    return Err(Error::validation(
+                        "amount",
+                        &self.code,
+                        format!("is an allowance of {unit}, not of money; give a quantity"),
+                    ));
+                }
+                self.quantity.ok_or_else(|| {
+                    Error::validation(
+                        "quantity",
+                        "none",
+                        format!(
+                            "{} is an allowance of {unit}; the request needs a quantity",
+                            self.code
+                        ),
+                    )
+                })
+            }
+            _ => {
+                if self.amount.is_some() {
+                    return Err(Error::validation(
+                        "amount",
+                        &self.code,
+                        "is not a money allowance; give a quantity of uses",
+                    ));
+                }
+                let q = self.quantity.unwrap_or(Decimal::ONE);
+                if !q.fract().is_zero() {
+                    return Err(Error::validation(
+                        "quantity",
+                        q,
+                        "uses are counted in whole numbers",
+                    ));
+                }
+                Ok(q)
+            }
+        }
+    }
+}
+
+/// The answer of a check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DecisionOutcome {
+    /// Granted within the entitlement.
+    Granted,
+    /// Granted beyond the entitlement because an approved exception widens it.
+    GrantedByException,
+    /// Denied; the reasons say why.
+    Denied,
+}
+
+/// The entitlement a decision is about, and where it comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatchedEntitlement {
+    /// The entitlement.
+    pub entitlement: EntitlementId,
+    /// The agreement that grants it.
+    pub agreement: AgreementId,
+    /// The line that grants it.
+    pub line: LineId,
+}
+
+/// What remains of a quota or an allowance in the current window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Remaining {
+    /// What the entitlement allows per window (uses, units or the amount).
+    pub limit: Decimal,
+    /// What was used in the window before this request.
+    pub used: Decimal,
+    /// What remains within the entitlement after this request when granted, or now when
+    /// denied; never below zero (uses beyond the limit are the exceptions').
+    pub remaining: Decimal,
+    /// What `limit`, `used` and `remaining` count: `uses`, the unit (`GB`) or the currency.
+    pub unit: String,
+    /// The money remaining, for a money allowance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remaining_amount: Option<Money>,
+    /// The window as placed at the instant of the check.
+    pub window: WindowSpan,
+}
+
+/// An approved exception that widens an entitlement, as a decision cites it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExceptionGrant {
+    /// The exception.
+    pub exception: ExceptionId,
+    /// Who approved it.
+    pub approved_by: ActorId,
+    /// Until when it holds (exclusive); `None` until revoked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<Instant>,
+    /// Extra uses or units it allows per window; `None` for no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extra: Option<Decimal>,
+    /// Why it was approved.
+    pub reason: String,
+}
+
+/// What produced a decision, or what stood in its way. Each cites its source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ReasonKind {
+    /// The line granting the entitlement is in service.
+    LineInService {
+        /// The agreement.
+        agreement: AgreementId,
+        /// The line.
+        line: LineId,
+        /// Its status at the instant of the check.
+        status: LineStatus,
+        /// Since when.
+        since: Instant,
+    },
+    /// The line granting the entitlement is not in service (not yet active, suspended,
+    /// restricted, terminated) or did not exist yet.
+    LineNotInService {
+        /// The agreement.
+        agreement: AgreementId,
+        /// The line.
+        line: LineId,
+        /// Its status at the instant of the check; `None` before the line existed.
+        status: Option<LineStatus>,
+        /// Since when.
+        since: Option<Instant>,
+    },
+    /// The entitlement that applies, and its kind.
+    Entitlement {
+        /// The entitlement.
+        entitlement: EntitlementId,
+        /// Its code.
+        code: String,
+        /// What it grants, in words (`2 uses per rolling 365 days`).
+        grants: String,
+    },
+    /// The entitlement is not valid yet.
+    NotYetValid {
+        /// The entitlement.
+        entitlement: EntitlementId,
+        /// From when it is valid.
+        valid_from: Instant,
+    },
+    /// The entitlement has expired.
+    Expired {
+        /// The entitlement.
+        entitlement: EntitlementId,
+        /// When it expired.
+        valid_to: Instant,
+    },
+    /// The uses counted in the window.
+    UsageCounted {
+        /// The entitlement.
+        entitlement: EntitlementId,
+        /// The window.
+        window: WindowSpan,
+        /// What was used (uses, units or amount).
+        used: Decimal,
+        /// How many uses.
+        uses: u64,
+        /// The oldest counted usage records, at most [`CITED_RECORDS`].
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        records: Vec<UsageId>,
+    },
+    /// A quota or allowance does not cover the request.
+    LimitReached {
+        /// The entitlement.
+        entitlement: EntitlementId,
+        /// The channel, when a per-channel allotment is the limit reached.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        channel: Option<Channel>,
+        /// What was used in the window.
+        used: Decimal,
+        /// The limit per window.
+        limit: Decimal,
+        /// What was asked for.
+        requested: Decimal,
+        /// The oldest counted use in the window.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        since: Option<Instant>,
+        /// When enough frees up for the request; `None` when never within this entitlement.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        next_available: Option<Instant>,
+    },
+    /// An approved exception widens the entitlement and was used.
+    ExceptionApplied {
+        /// The exception.
+        grant: ExceptionGrant,
+    },
+    /// The customer is overdue beyond the entitlement's limit.
+    Overdue {
+        /// Days overdue.
+        days_overdue: u32,
+        /// The limit.
+        max_days_overdue: u32,
+    },
+    /// The customer's tier is below the entitlement's minimum.
+    TierBelow {
+        /// The customer's tier; `None` when the customer has none.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tier: Option<String>,
+        /// The minimum.
+        min_tier: String,
+    },
+    /// A tier is not in the standing's `tier_order`, so tiers cannot be compared.
+    TierUnknown {
+        /// The tier.
+        tier: String,
+    },
+    /// A condition needs the customer's standing and the request carries none.
+    StandingUnknown {
+        /// The condition (`max_days_overdue`, `min_tier`).
+        condition: String,
+    },
+    /// The conditions of the entitlement hold.
+    ConditionsMet {
+        /// The overdue limit checked, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_days_overdue: Option<u32>,
+        /// The minimum tier checked, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        min_tier: Option<String>,
+    },
+}
+
+/// One reason of a decision: structured data and a message for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reason {
+    /// What it is and what it cites.
+    #[serde(flatten)]
+    pub kind: ReasonKind,
+    /// The same in words, e.g. `quota exhausted: 2 of 2 since 2026-02-01, next available
+    /// 2027-01-15`.
+    pub message: String,
+}
+
+/// The answer to an entitlement request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntitlementDecision {
+    /// Granted, granted by exception, or denied.
+    pub outcome: DecisionOutcome,
+    /// The code asked for.
+    pub code: String,
+    /// The instant of the check.
+    pub at: Instant,
+    /// The quantity asked for (uses, units or amount).
+    pub quantity: Decimal,
+    /// The entitlement that granted; when denied, the one that frees up first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched: Option<MatchedEntitlement>,
+    /// What remains of the matched quota or allowance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remaining: Option<Remaining>,
+    /// When denied for lack of quota: the earliest instant the request would fit again.
+    /// When granted: when the window next frees a unit (rolling: the oldest counted use leaves
+    /// it; calendar: the next period starts), if anything is used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_available: Option<Instant>,
+    /// The exceptions that widened the entitlement for this request.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exceptions: Vec<ExceptionGrant>,
+    /// Why; a denial has at least one.
+    pub reasons: Vec<Reason>,
+}
+
+impl EntitlementDecision {
+    /// Whether the request is granted (within the entitlement or by exception).
+    pub fn is_granted(&self) -> bool {
+        self.outcome != DecisionOutcome::Denied
+    }
+
+    /// The messages of the reasons, in order.
+    pub fn messages(&self) -> Vec<String> {
+        self.reasons.iter().map(|r| r.message.clone()).collect()
+    }
+}
+
+/// The response and resolution targets that apply to a request, and where they come from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceLevelTargets {
+    /// The service-level entitlement they come from.
+    pub source: MatchedEntitlement,
+    /// The business calendar they are measured on.
+    pub calendar: CalendarId,
+    /// The priority the targets are for.
+    pub priority: String,
+    /// First response within this much business time.
+    pub response: BusinessDuration,
+    /// Resolution within this much business time.
+    pub resolution: BusinessDuration,
+}
+
+/// One entitlement as it stands at an instant (see `Crm::entitlements_of`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntitlementStatus {
+    /// The code.
+    pub code: String,
+    /// The entitlement, its agreement and line.
+    pub source: MatchedEntitlement,
+    /// What it grants.
+    pub kind: EntitlementKind,
+    /// First instant it applies.
+    pub valid_from: Instant,
+    /// First instant it no longer applies, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_to: Option<Instant>,
+    /// Whether one more use of the smallest quantity would be granted within the entitlement
+    /// (line in service, valid, conditions met, something remaining).
+    pub usable: bool,
+    /// What remains of a quota or allowance in the current window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remaining: Option<Remaining>,
+    /// When the window next frees a unit, if anything is used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_available: Option<Instant>,
+    /// Why, as in a decision.
+    pub reasons: Vec<Reason>,
+}
+
+/// What the check needs to know of the line that grants an entitlement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LineFacts {
+    /// The agreement.
+    pub agreement: AgreementId,
+    /// The line.
+    pub line: LineId,
+    /// Service or physical product.
+    pub kind: LineKind,
+    /// Its status at the instant of the check; `None` before it existed.
+    pub status: Option<LineStatus>,
+    /// Since when that status holds.
+    pub since: Option<Instant>,
+    /// The agreement's term (first day, last day), for term windows.
+    pub term: (NaiveDate, Option<NaiveDate>),
+}
+
+impl LineFacts {
+    /// Whether the line is in service: an active (or pending-termination) service, an
+    /// installed physical product.
+    pub fn in_service(&self) -> bool {
+        matches!(
+            (self.kind, self.status),
+            (
+                LineKind::Service,
+                Some(LineStatus::Active | LineStatus::PendingTermination)
+            ) | (LineKind::PhysicalProduct, Some(LineStatus::Installed))
+        )
+    }
+}
+
+/// The decision for one entitlement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Evaluation {
+    /// Granted, by exception, or denied.
+    pub outcome: DecisionOutcome,
+    /// The entitlement.
+    pub matched: MatchedEntitlement,
+    /// What remains.
+    pub remaining: Option<Remaining>,
+    /// See [`EntitlementDecision::next_available`].
+    pub next_available: Option<Instant>,
+    /// The exceptions used.
+    pub exceptions: Vec<ExceptionGrant>,
+    /// Why.
+    pub reasons: Vec<Reason>,
+}
+
+pub(crate) fn day(at: Instant) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+fn reason(kind: ReasonKind, message: String) -> Reason {
+    Reason { kind, message }
+}
+
+fn window_words(w: &super::Window) -> String {
+    match w {
+        super::Window::RollingDays { days } => format!("per rolling {days} days"),
+        super::Window::CalendarMonth { zone } => format!("per calendar month ({zone})"),
+        super::Window::CalendarYear { zone } => format!("per calendar year ({zone})"),
+        super::Window::AgreementTerm => "per agreement term".to_string(),
+    }
+}
+
+fn grants_words(kind: &EntitlementKind) -> String {
+    match kind {
+        EntitlementKind::Access => "access while the line is in service".to_string(),
+        EntitlementKind::Quota { uses, window, .. } => {
+            format!("{uses} uses {}", window_words(window))
+        }
+        EntitlementKind::ServiceLevel { calendar, .. } => {
+            format!("service-level targets on calendar {calendar}")
+        }
+        EntitlementKind::MoneyAllowance { amount, window } => {
+            format!("{amount} {}", window_words(window))
+        }
+        EntitlementKind::UnitAllowance {
+            units,
+            unit,
+            window,
+        } => format!("{units} {unit} {}", window_words(window)),
+    }
+}
+
+/// What a limited kind counts: the limit, the window, the unit name, per-channel caps.
+struct Limit<'a> {
+    limit: Decimal,
+    window: super::Window,
+    unit: String,
+    money: Option<Money>,
+    per_channel: &'a [super::ChannelAllotment],
+}
+
+fn limit_of(kind: &EntitlementKind) -> Option<Limit<'_>> {
+    match kind {
+        EntitlementKind::Quota {
+            uses,
+            window,
+            per_channel,
+        } => Some(Limit {
+            limit: Decimal::from(*uses),
+            window: *window,
+            unit: "uses".to_string(),
+            money: None,
+            per_channel,
+        }),
+        EntitlementKind::MoneyAllowance { amount, window } => Some(Limit {
+            limit: amount.amount(),
+            window: *window,
+            unit: amount.currency().code().to_string(),
+            money: Some(*amount),
+            per_channel: &[],
+        }),
+        EntitlementKind::UnitAllowance {
+            units,
+            unit,
+            window,
+        } => Some(Limit {
+            limit: *units,
+            window: *window,
+            unit: unit.clone(),
+            money: None,
+            per_channel: &[],
+        }),
+        EntitlementKind::Access | EntitlementKind::ServiceLevel { .. } => None,
+    }
+}
+
+/// When `need` more is free in a window: rolling, when the use that brings the counted uses
+/// down by `need` leaves it; calendar, when the next period starts; a term window never frees
+/// up. `None` when never.
+fn frees_at(
+    window: &super::Window,
+    ledger: Option<&UsageLedger>,
+    channel: Option<Channel>,
+    span: &WindowSpan,
+    need: Decimal,
+) -> Option<Instant> {
+    if need <= Decimal::ZERO || matches!(window, super::Window::AgreementTerm) {
+        return None;
+    }
+    match span.rolling_days {
+        Some(days) => {
+            let use_at = ledger?.reaching(channel, span.from, span.to, need)?;
+            use_at.checked_add_signed(chrono::Duration::days(i64::from(days)))
+        }
+        None => span.period_end,
+    }
+}
+
+fn check_conditions(
+    e: &Entitlement,
+    standing: Option<&CustomerStanding>,
+    reasons: &mut Vec<Reason>,
+) -> bool {
+    let c = &e.conditions;
+    let mut ok = true;
+    if let Some(max) = c.max_days_overdue {
+        match standing {
+            None => {
+                ok = false;
+                reasons.push(reason(
+                    ReasonKind::StandingUnknown {
+                        condition: "max_days_overdue".into(),
+                    },
+                    format!(
+                        "{}: the customer's standing is unknown; the overdue limit of {max} days cannot be checked",
+                        e.id
+                    ),
+                ));
+            }
+            Some(s) if s.days_overdue > max => {
+                ok = false;
+                reasons.push(reason(
+                    ReasonKind::Overdue {
+                        days_overdue: s.days_overdue,
+                        max_days_overdue: max,
+                    },
+                    format!("{}: overdue {} days, limit {max}", e.id, s.days_overdue),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    if let Some(min) = &c.min_tier {
+        match standing {
+            None => {
+                ok = false;
+                reasons.push(reason(
+                    ReasonKind::StandingUnknown {
+                        condition: "min_tier".into(),
+                    },
+                    format!(
+                        "{}: the customer's standing is unknown; the minimum tier {min} cannot be checked",
+                        e.id
+                    ),
+                ));
+            }
+            Some(s) => {
+                let rank = |t: &str| s.tier_order.iter().position(|x| x == t);
+                match (&s.tier, rank(min)) {
+                    (_, None) => {
+                        ok = false;
+                        reasons.push(reason(
+                            ReasonKind::TierUnknown { tier: min.clone() },
+                            format!("{}: tier {min} is not in the tier order", e.id),
+                        ));
+                    }
+                    (None, Some(_)) => {
+                        ok = false;
+                        reasons.push(reason(
+                            ReasonKind::TierBelow {
+                                tier: None,
+                                min_tier: min.clone(),
+                            },
+                            format!("{}: the customer has no tier, {min} needed", e.id),
+                        ));
+                    }
+                    (Some(t), Some(m)) => match rank(t) {
+                        None => {
+                            ok = false;
+                            reasons.push(reason(
+                                ReasonKind::TierUnknown { tier: t.clone() },
+                                format!("{}: tier {t} is not in the tier order", e.id),
+                            ));
+                        }
+                        Some(r) if r < m => {
+                            ok = false;
+                            reasons.push(reason(
+                                ReasonKind::TierBelow {
+                                    tier: Some(t.clone()),
+                                    min_tier: min.clone(),
+                                },
+                                format!("{}: tier {t} below {min}", e.id),
+                            ));
+                        }
+                        Some(_) => {}
+                    },
+                }
+            }
+        }
+    }
+    if ok && (c.max_days_overdue.is_some() || c.min_tier.is_some()) {
+        reasons.push(reason(
+            ReasonKind::ConditionsMet {
+                max_days_overdue: c.max_days_overdue,
+                min_tier: c.min_tier.clone(),
+            },
+            format!("{}: the customer's standing meets the conditions", e.id),
+        ));
+    }
+    ok
+}
+
+/// Everything [`evaluate`] looks at.
+#[derive(Debug, Clone, Copy)]
+pub struct Facts<'a> {
+    /// The entitlement.
+    pub entitlement: &'a Entitlement,
+    /// Its line.
+    pub line: &'a LineFacts,
+    /// Its uses, if any.
+    pub ledger: Option<&'a UsageLedger>,
+    /// The approved `Allow` exceptions covering it at the instant, in id order.
+    pub exceptions: &'a [ExceptionGrant],
+    /// The quantity asked (see [`EntitlementRequest::quantity_for`]).
+    pub quantity: Decimal,
+    /// The channel asked on.
+    pub channel: Channel,
+    /// The customer's standing, if supplied.
+    pub standing: Option<&'a CustomerStanding>,
+}
+
+/// Decides one request against one entitlement at `at`. Reads no usage record beyond the
+/// index's O(log n) searches and the first [`CITED_RECORDS`] counted records.
+pub fn evaluate(f: &Facts<'_>, at: Instant) -> Result<Evaluation> {
+    let e = f.entitlement;
+    let l = f.line;
+    let matched = MatchedEntitlement {
+        entitlement: e.id.clone(),
+        agreement: l.agreement.clone(),
+        line: l.line.clone(),
+    };
+    let mut reasons = Vec::new();
+    let mut blocked = false;
+    match (l.in_service(), l.status, l.since) {
+        (true, Some(status), Some(since)) => reasons.push(reason(
+            ReasonKind::LineInService {
+                agreement: l.agreement.clone(),
+                line: l.line.clone(),
+                status,
+                since,
+            },
+            format!(
+                "agreement {} line {} {status} since {}",
+                l.agreement,
+                l.line,
+                day(since)
+            ),
+        )),
+        (_, status, since) => {
+            blocked = true;
+            let message = match (status, since) {
+                (Some(s), Some(d)) => format!(
+                    "{}: agreement {} line {} {s} since {}",
+                    e.id,
+                    l.agreement,
+                    l.line,
+                    day(d)
+                ),
+                _ => format!(
+                    "{}: agreement {} line {} did not exist yet",
+                    e.id, l.agreement, l.line
+                ),
+            };
+            reasons.push(reason(
+                ReasonKind::LineNotInService {
+                    agreement: l.agreement.clone(),
+                    line: l.line.clone(),
+                    status,
+                    since,
+                },
+                message,
+            ));
+        }
+    }
+    reasons.push(reason(
+        ReasonKind::Entitlement {
+            entitlement: e.id.clone(),
+            code: e.code.clone(),
+            grants: grants_words(&e.kind),
+        },
+        format!("entitlement {}: {}", e.id, grants_words(&e.kind)),
+    ));
+    if at < e.valid_from {
+        blocked = true;
+        reasons.push(reason(
+            ReasonKind::NotYetValid {
+                entitlement: e.id.clone(),
+                valid_from: e.valid_from,
+            },
+            format!("{}: not yet valid until {}", e.id, day(e.valid_from)),
+        ));
+    }
+    if let Some(to) = e.valid_to
+        && to <= at
+    {
+        blocked = true;
+        reasons.push(reason(
+            ReasonKind::Expired {
+                entitlement: e.id.clone(),
+                valid_to: to,
+            },
+            format!("{}: expired on {}", e.id, day(to)),
+        ));
+    }
+    if !check_conditions(e, f.standing, &mut reasons) {
+        blocked = true;
+    }
+
+    let Some(lim) = limit_of(&e.kind) else {
+        return Ok(Evaluation {
+            outcome: if blocked {
+                DecisionOutcome::Denied
+            } else {
+                DecisionOutcome::Granted
+            },
+            matched,
+            remaining: None,
+            next_available: None,
+            exceptions: vec![],
+            reasons,
+        });
+    };
+
+    let q = f.quantity;
+    let span = lim.window.span(at, l.term)?;
+    let (used, uses) = f
+        .ledger
+        .map_or((Decimal::ZERO, 0), |g| g.used(None, span.from, span.to));
+    let counted = f
+        .ledger
+        .map(|g| g.counted(span.from, span.to, CITED_RECORDS));
+    let cited: Vec<UsageId> = counted
+        .as_ref()
+        .map(|c| c.first.iter().map(|r| r.id.clone()).collect())
+        .unwrap_or_default();
+    // the oldest counted use: the first entry whose running sum is above zero (O(log n),
+    // whatever reversed entries lie before it)
+    let oldest = f
+        .ledger
+        .and_then(|g| g.reaching(None, span.from, span.to, SMALLEST));
+    reasons.push(reason(
+        ReasonKind::UsageCounted {
+            entitlement: e.id.clone(),
+            window: span,
+            used,
+            uses,
+            records: cited.clone(),
+        },
+        format!(
+            "{}: {used} of {} {} taken in the window ({}; {} records{})",
+            e.id,
+            lim.limit,
+            lim.unit,
+            window_words(&lim.window),
+            uses,
+            if cited.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", join_ids(&cited, uses))
+            }
+        ),
+    ));
+
+    // How far beyond the entitlement the request goes, overall and on its channel.
+    let total_after = used.saturating_add(q);
+    let over_total = total_after.saturating_sub(lim.limit).max(Decimal::ZERO);
+    let mut over = over_total;
+    let mut next = None;
+    let mut never = q > lim.limit;
+    let mut limit_reasons = Vec::new();
+    if over_total > Decimal::ZERO {
+        let n = if never {
+            None
+        } else {
+            frees_at(&lim.window, f.ledger, None, &span, over_total)
+        };
+        next = n;
+        limit_reasons.push(limit_reason(
+            e, None, used, lim.limit, q, oldest, n, &lim.unit,
+        ));
+    }
+    if let Some(cap) = lim.per_channel.iter().find(|a| a.channel == f.channel) {
+        let climit = Decimal::from(cap.max_uses);
+        let (cused, _) = f.ledger.map_or((Decimal::ZERO, 0), |g| {
+            g.used(Some(f.channel), span.from, span.to)
+        });
+        let cover = cused
+            .saturating_add(q)
+            .saturating_sub(climit)
+            .max(Decimal::ZERO);
+        if cover > Decimal::ZERO {
+            never = never || q > climit;
+            let n = if q > climit {
+                None
+            } else {
+                frees_at(&lim.window, f.ledger, Some(f.channel), &span, cover)
+            };
+            next = match (next, n) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            };
+            let since = f
+                .ledger
+                .and_then(|g| g.reaching(Some(f.channel), span.from, span.to, SMALLEST));
+            limit_reasons.push(limit_reason(
+                e,
+                Some(f.channel),
+                cused,
+                climit,
+                q,
+                since,
+                n,
+                &lim.unit,
+            ));
+            over = over.max(cover);
+        }
+    }
+    if never || blocked {
+        // more than the limit never fits; a line out of service or a failed condition is not
+        // cured by waiting for the window
+        next = None;
+    }
+
+    // Exceptions widen the limit (overall and per channel) by their extra.
+    let mut used_exceptions = Vec::new();
+    let mut outcome = DecisionOutcome::Granted;
+    if over > Decimal::ZERO {
+        outcome = DecisionOutcome::Denied;
+        if !f.exceptions.is_empty() {
+            let unlimited = f.exceptions.iter().any(|x| x.extra.is_none());
+            let extra: Decimal = f
+                .exceptions
+                .iter()
+                .filter_map(|x| x.extra)
+                .fold(Decimal::ZERO, |a, b| a.saturating_add(b));
+            if unlimited || over <= extra {
+                outcome = DecisionOutcome::GrantedByException;
+                used_exceptions = f.exceptions.to_vec();
+            }
+        }
+    }
+    if blocked {
+        outcome = DecisionOutcome::Denied;
+        used_exceptions.clear();
+    }
+    reasons.extend(limit_reasons);
+    for x in &used_exceptions {
+        reasons.push(reason(
+            ReasonKind::ExceptionApplied { grant: x.clone() },
+            format!(
+                "exception {} approved by {}{} allows {}: {}",
+                x.exception,
+                x.approved_by,
+                x.until
+                    .map(|u| format!(" until {}", day(u)))
+                    .unwrap_or_default(),
+                x.extra
+                    .map(|n| format!("{n} more {}", lim.unit))
+                    .unwrap_or_else(|| "more without limit".into()),
+                x.reason
+            ),
+        ));
+    }
+    let granted = outcome != DecisionOutcome::Denied;
+    let after = if granted { total_after } else { used };
+    let left = lim.limit.saturating_sub(after).max(Decimal::ZERO);
+    if granted {
+        // when the window next frees a unit
+        next = match span.rolling_days {
+            Some(d) if after > Decimal::ZERO => oldest
+                .unwrap_or(at)
+                .checked_add_signed(chrono::Duration::days(i64::from(d))),
+            Some(_) => None,
+            None if after > Decimal::ZERO && lim.window != super::Window::AgreementTerm => {
+                span.period_end
+            }
+            None => None,
+        };
+    }
+    let remaining_amount = match lim.money {
+        Some(m) => Some(Money::new(left, m.currency())?),
+        None => None,
+    };
+    Ok(Evaluation {
+        outcome,
+        matched,
+        remaining: Some(Remaining {
+            limit: lim.limit,
+            used,
+            remaining: left,
+            unit: lim.unit,
+            remaining_amount,
+            window: span,
+        }),
+        next_available: next,
+        exceptions: used_exceptions,
+        reasons,
+    })
+}
+
+fn join_ids(ids: &[UsageId], total: u64) -> String {
+    let mut s = ids
+        .iter()
+        .map(UsageId::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let shown = ids.len() as u64;
+    if total > shown {
+        s.push_str(&format!(" and {} more", total - shown));
+    }
+    s
+}
+
+#[allow(clippy::too_many_arguments)]
+fn limit_reason(
+    e: &Entitlement,
+    channel: Option<Channel>,
+    used: Decimal,
+    limit: Decimal,
+    requested: Decimal,
+    since: Option<Instant>,
+    next_available: Option<Instant>,
+    unit: &str,
+) -> Reason {
+    let what = match (&e.kind, channel) {
+        (_, Some(c)) => format!("{c} allotment exhausted"),
+        (EntitlementKind::Quota { .. }, None) => "quota exhausted".to_string(),
+        _ => "allowance insufficient".to_string(),
+    };
+    let since_txt = since
+        .map(|s| format!(" since {}", day(s)))
+        .unwrap_or_default();
+    let next_txt = match next_available {
+        Some(n) => format!(", next available {}", day(n)),
+        None if requested > limit => format!(", more than the {limit} allowed per window"),
+        None => ", nothing frees up within this window".to_string(),
+    };
+    let asked = if requested == Decimal::ONE && unit == "uses" {
+        String::new()
+    } else {
+        format!(" ({requested} {unit} requested)")
+    };
+    reason(
+        ReasonKind::LimitReached {
+            entitlement: e.id.clone(),
+            channel,
+            used,
+            limit,
+            requested,
+            since,
+            next_available,
+        },
+        format!(
+            "{}: {what}: {used} of {limit} {unit}{since_txt}{asked}{next_txt}",
+            e.id
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_quantity_cap_is_a_trillion() {
+        assert_eq!(MAX_QUANTITY, Decimal::from(1_000_000_000_000i64));
+        assert_eq!(SMALLEST, "0.000000001".parse::<Decimal>().unwrap());
+        // a running sum of many uses plus the smallest quantity is still exact
+        let big = MAX_QUANTITY * Decimal::from(1_000_000);
+        assert!(big + SMALLEST > big);
+    }
+
+    #[test]
+    fn reasons_flatten_their_kind_and_round_trip() {
+        let r = reason(
+            ReasonKind::Overdue {
+                days_overdue: 45,
+                max_days_overdue: 30,
+            },
+            "overdue 45 days, limit 30".into(),
+        );
+        let json = serde_json::to_string(&r).unwrap();
+        assert_eq!(
+            json,
+            r#"{"type":"overdue","days_overdue":45,"max_days_overdue":30,"message":"overdue 45 days, limit 30"}"#
+        );
+        assert_eq!(serde_json::from_str::<Reason>(&json).unwrap(), r);
+    }
+}
