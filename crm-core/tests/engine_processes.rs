@@ -253,3 +253,117 @@ fn a_host_definition_replaces_the_built_in_for_its_kind() {
     );
     assert_eq!(state_json(&crm), before);
 }
+
+#[test]
+fn the_agreements_service_level_sets_the_resolution_target() {
+    use crm_core::agreement::{LineAction, NewLine, SoldThrough, Term};
+    use crm_core::catalog::{Offering, OfferingKind};
+    use crm_core::entitlement::{EntitlementKind, EntitlementTemplate, ServiceTarget};
+    use crm_core::party::{Channel, Consent};
+    use crm_core::process::SlaSource;
+    let mut crm = started();
+    let run = |crm: &mut Crm, at: &str, command: Command| crm.execute(&env(at, command)).unwrap();
+    run(
+        &mut crm,
+        "2026-03-01T00:00:00Z",
+        Command::AddOffering {
+            offering: Offering {
+                id: OfferingId::new("CARE-GOLD").unwrap(),
+                name: "Gold care".into(),
+                kind: OfferingKind::Service,
+                entitlements: vec![EntitlementTemplate {
+                    code: "complaint".into(),
+                    kind: EntitlementKind::ServiceLevel {
+                        calendar: CalendarId::new("support").unwrap(),
+                        targets: vec![ServiceTarget {
+                            priority: "normal".into(),
+                            response: BusinessDuration::from_hours(1).unwrap(),
+                            resolution: BusinessDuration::from_hours(4).unwrap(),
+                        }],
+                    },
+                    conditions: Default::default(),
+                    valid_days: None,
+                }],
+            },
+        },
+    );
+    run(
+        &mut crm,
+        "2026-03-01T00:00:00Z",
+        Command::CreateAgreement {
+            agreement: AgreementId::new("A-CARE").unwrap(),
+            customer: CustomerId::new("C1").unwrap(),
+            sold_through: SoldThrough::Direct,
+            term: Term {
+                start: "2026-03-01".parse().unwrap(),
+                end: None,
+                auto_renew: false,
+            },
+            lines: vec![NewLine {
+                id: LineId::new("L-CARE").unwrap(),
+                offering: OfferingId::new("CARE-GOLD").unwrap(),
+                quantity: 1,
+            }],
+            signature: Consent {
+                channel: Channel::Web,
+                at: t("2026-03-01T00:00:00Z"),
+            },
+        },
+    );
+    for action in [LineAction::RequestActivation, LineAction::Activate] {
+        run(
+            &mut crm,
+            "2026-03-01T00:00:00Z",
+            Command::ChangeLineStatus {
+                agreement: AgreementId::new("A-CARE").unwrap(),
+                line: LineId::new("L-CARE").unwrap(),
+                action,
+                effective_at: None,
+                asset: None,
+                renew_until: None,
+            },
+        );
+    }
+    run(
+        &mut crm,
+        "2026-03-06T15:30:00Z",
+        Command::StartProcess {
+            start: StartProcess {
+                instance: InstanceId::new("P-GOLD").unwrap(),
+                definition: None,
+                interaction_kind: Some("complaint".into()),
+                customer: CustomerId::new("C1").unwrap(),
+                agreement: None,
+                calendar: CalendarId::new("support").unwrap(),
+                data: InstanceData::new(),
+                sla: None,
+            },
+        },
+    );
+    let status = crm
+        .process_status(
+            &InstanceId::new("P-GOLD").unwrap(),
+            t("2026-03-06T15:30:00Z"),
+        )
+        .unwrap();
+    let resolution = status.resolution.unwrap();
+    assert_eq!(
+        resolution.target.target,
+        BusinessDuration::from_hours(4).unwrap()
+    );
+    assert_eq!(
+        resolution.target.source,
+        SlaSource::Entitlement {
+            agreement: AgreementId::new("A-CARE").unwrap(),
+            entitlement: EntitlementId::new("L-CARE.complaint").unwrap()
+        }
+    );
+    // the instance started earlier (no such entitlement then) runs on the definition's 8h
+    let old = crm
+        .process_status(&InstanceId::new("P-1").unwrap(), t("2026-03-06T15:30:00Z"))
+        .unwrap();
+    assert_eq!(
+        old.resolution.unwrap().target.target,
+        BusinessDuration::from_hours(8).unwrap()
+    );
+}

@@ -401,76 +401,7 @@ impl Crm {
         priority: &str,
         at: Instant,
     ) -> Result<ServiceLevelTargets> {
-        let req = EntitlementRequest::new(customer.clone(), code, crate::party::Channel::Web);
-        let cands = candidates(&self.state, &req, at)?;
-        let mut reasons = Vec::new();
-        for c in &cands {
-            let EntitlementKind::ServiceLevel { calendar, targets } = &c.entitlement.kind else {
-                reasons.push(format!(
-                    "{} is not a service-level entitlement",
-                    c.entitlement.id
-                ));
-                continue;
-            };
-            let Some(target) = targets.iter().find(|t| t.priority == priority) else {
-                reasons.push(format!(
-                    "{} has no targets for priority {priority}",
-                    c.entitlement.id
-                ));
-                continue;
-            };
-            let facts = Facts {
-                entitlement: &c.entitlement,
-                line: &c.line,
-                ledger: None,
-                exceptions: &[],
-                quantity: rust_decimal::Decimal::ONE,
-                channel: req.channel,
-                standing: None,
-            };
-            let mut probe = c.entitlement.clone();
-            // Service levels apply whatever the customer's standing; conditions are the
-            // policies' business (tier overrides come with them).
-            probe.conditions = Default::default();
-            let ev = evaluate(
-                &Facts {
-                    entitlement: &probe,
-                    ..facts
-                },
-                at,
-            )?;
-            if ev.outcome == DecisionOutcome::Denied {
-                reasons.extend(
-                    ev.reasons
-                        .iter()
-                        .filter(|r| {
-                            matches!(
-                                r.kind,
-                                crate::entitlement::ReasonKind::LineNotInService { .. }
-                                    | crate::entitlement::ReasonKind::NotYetValid { .. }
-                                    | crate::entitlement::ReasonKind::Expired { .. }
-                            )
-                        })
-                        .map(|r| r.message.clone()),
-                );
-                continue;
-            }
-            return Ok(ServiceLevelTargets {
-                source: MatchedEntitlement {
-                    entitlement: c.entitlement.id.clone(),
-                    agreement: c.line.agreement.clone(),
-                    line: c.line.line.clone(),
-                },
-                calendar: calendar.clone(),
-                priority: target.priority.clone(),
-                response: target.response,
-                resolution: target.resolution,
-            });
-        }
-        Err(Error::NotEntitled {
-            what: format!("service level {code} ({priority}) for customer {customer}"),
-            reasons,
-        })
+        self.state.service_level(customer, code, priority, at)
     }
 
     /// Every entitlement of a customer as it stands at `at`, for a service screen or the 360
@@ -545,5 +476,90 @@ impl Crm {
             .usage
             .ledger(entitlement)
             .map_or(&[][..], |l| l.records()))
+    }
+}
+
+impl CrmState {
+    /// The response and resolution targets for a request of kind `code` (the service-level
+    /// entitlement's code) and `priority`, and the entitlement they come from: the first
+    /// in-service, valid service-level entitlement with that code and priority, in agreement,
+    /// line, entitlement id order. [`Error::NotEntitled`] with the reasons when none applies.
+    pub fn service_level(
+        &self,
+        customer: &CustomerId,
+        code: &str,
+        priority: &str,
+        at: Instant,
+    ) -> Result<ServiceLevelTargets> {
+        let req = EntitlementRequest::new(customer.clone(), code, crate::party::Channel::Web);
+        let cands = candidates(self, &req, at)?;
+        let mut reasons = Vec::new();
+        for c in &cands {
+            let EntitlementKind::ServiceLevel { calendar, targets } = &c.entitlement.kind else {
+                reasons.push(format!(
+                    "{} is not a service-level entitlement",
+                    c.entitlement.id
+                ));
+                continue;
+            };
+            let Some(target) = targets.iter().find(|t| t.priority == priority) else {
+                reasons.push(format!(
+                    "{} has no targets for priority {priority}",
+                    c.entitlement.id
+                ));
+                continue;
+            };
+            let facts = Facts {
+                entitlement: &c.entitlement,
+                line: &c.line,
+                ledger: None,
+                exceptions: &[],
+                quantity: rust_decimal::Decimal::ONE,
+                channel: req.channel,
+                standing: None,
+            };
+            let mut probe = c.entitlement.clone();
+            // Service levels apply whatever the customer's standing; conditions are the
+            // policies' business (tier overrides come with them).
+            probe.conditions = Default::default();
+            let ev = evaluate(
+                &Facts {
+                    entitlement: &probe,
+                    ..facts
+                },
+                at,
+            )?;
+            if ev.outcome == DecisionOutcome::Denied {
+                reasons.extend(
+                    ev.reasons
+                        .iter()
+                        .filter(|r| {
+                            matches!(
+                                r.kind,
+                                crate::entitlement::ReasonKind::LineNotInService { .. }
+                                    | crate::entitlement::ReasonKind::NotYetValid { .. }
+                                    | crate::entitlement::ReasonKind::Expired { .. }
+                            )
+                        })
+                        .map(|r| r.message.clone()),
+                );
+                continue;
+            }
+            return Ok(ServiceLevelTargets {
+                source: MatchedEntitlement {
+                    entitlement: c.entitlement.id.clone(),
+                    agreement: c.line.agreement.clone(),
+                    line: c.line.line.clone(),
+                },
+                calendar: calendar.clone(),
+                priority: target.priority.clone(),
+                response: target.response,
+                resolution: target.resolution,
+            });
+        }
+        Err(Error::NotEntitled {
+            what: format!("service level {code} ({priority}) for customer {customer}"),
+            reasons,
+        })
     }
 }

@@ -10,8 +10,9 @@ use crate::calendar::BusinessCalendar;
 use crate::error::{Error, Result};
 use crate::ids::{AgreementId, CalendarId, CustomerId, DefinitionId, InstanceId};
 use crate::process::{
-    AdvanceInput, DefinitionSpec, InstanceData, InstanceStatus, Performer, ProcessCatalog,
-    ProcessDefinition, ProcessInstance, ProcessReport, SlaTargets, analyze,
+    AdvanceInput, DataValue, DefinitionSpec, InstanceData, InstanceStatus, Performer,
+    ProcessCatalog, ProcessDefinition, ProcessInstance, ProcessReport, SlaSource, SlaTarget,
+    SlaTargets, analyze,
 };
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -290,16 +291,16 @@ pub(super) fn decide_start(
             ));
         }
     };
-    let sla = start
-        .sla
-        .clone()
-        .unwrap_or_else(|| SlaTargets::from_definition(def));
+    let (sla, calendar) = match &start.sla {
+        Some(sla) => (sla.clone(), start.calendar.clone()),
+        None => service_level_targets(state, meta, start, def)?,
+    };
     let recorded = ProcessStart {
         instance: start.instance.clone(),
         definition: def.id().clone(),
         customer: start.customer.clone(),
         agreement: start.agreement.clone(),
-        calendar: start.calendar.clone(),
+        calendar,
         at: meta.at,
         data: start.data.clone(),
         sla,
@@ -310,6 +311,48 @@ pub(super) fn decide_start(
         format!("process/{}", start.instance),
         vec![Event::ProcessStarted { start: recorded }],
     ))
+}
+
+/// The SLA targets of a new instance when the host sets none: the resolution target of the
+/// customer's service-level entitlement for the interaction kind (the requested kind, then the
+/// definition's kinds), at the priority in the instance data (`priority`, default `normal`),
+/// measured on the entitlement's calendar; otherwise the definition's own targets on the
+/// command's calendar.
+fn service_level_targets(
+    state: &CrmState,
+    meta: &Metadata,
+    start: &StartProcess,
+    def: &ProcessDefinition,
+) -> Result<(SlaTargets, CalendarId)> {
+    let priority = match start.data.get("priority") {
+        Some(DataValue::Text(p)) => p.as_str(),
+        _ => "normal",
+    };
+    let kinds = start
+        .interaction_kind
+        .iter()
+        .chain(def.interaction_kinds().iter());
+    for kind in kinds {
+        let Ok(level) = state.service_level(&start.customer, kind, priority, meta.at) else {
+            continue;
+        };
+        if start
+            .agreement
+            .as_ref()
+            .is_some_and(|a| *a != level.source.agreement)
+        {
+            continue;
+        }
+        state.calendar_of(&level.calendar)?;
+        let source = SlaSource::Entitlement {
+            agreement: level.source.agreement.clone(),
+            entitlement: level.source.entitlement.clone(),
+        };
+        let sla = SlaTargets::from_definition(def)
+            .with_resolution(SlaTarget::new(level.resolution, source));
+        return Ok((sla, level.calendar));
+    }
+    Ok((SlaTargets::from_definition(def), start.calendar.clone()))
 }
 
 pub(super) fn decide_advance(
