@@ -8,10 +8,13 @@ use crm_core::agreement::{
     SoldThrough, Term,
 };
 use crm_core::catalog::{Offering, OfferingKind};
-use crm_core::engine::NewCommitment;
+use crm_core::engine::{NewCommitment, StartProcess};
+use crm_core::entitlement::EntitlementRequest;
 use crm_core::entitlement::{EntitlementKind, EntitlementTemplate, Window};
 use crm_core::party::{Channel, Consent, ConsentGrant, ContactPoint, Customer, Purpose};
+use crm_core::process::{InstanceData, Performer};
 use crm_core::*;
+use rust_decimal::Decimal;
 
 /// The simulated clock: instants of the day, in UTC.
 fn at(hhmm: &str) -> Result<Instant> {
@@ -31,6 +34,7 @@ fn date(s: &str) -> Result<chrono::NaiveDate> {
 struct Desk {
     crm: Crm,
     log: Vec<String>,
+    decisions: Vec<String>,
 }
 
 impl Desk {
@@ -50,6 +54,7 @@ fn main() -> Result<()> {
     let mut desk = Desk {
         crm: Crm::new(),
         log: Vec::new(),
+        decisions: Vec::new(),
     };
 
     // 08:00 the catalog: a mobile plan with device insurance (2 replacements per rolling year)
@@ -76,6 +81,22 @@ fn main() -> Result<()> {
         },
     )?;
 
+    desk.run(
+        "08:00",
+        "admin",
+        "register the support calendar (Berlin)",
+        Command::RegisterCalendar {
+            calendar: Box::new(BusinessCalendar::from_json(
+                r#"{"id":"support","zone":"Europe/Berlin",
+                    "week":{"monday":[{"start":"09:00","end":"17:00"}],
+                            "tuesday":[{"start":"09:00","end":"17:00"}],
+                            "wednesday":[{"start":"09:00","end":"17:00"}],
+                            "thursday":[{"start":"09:00","end":"17:00"}],
+                            "friday":[{"start":"09:00","end":"17:00"}]},
+                    "holidays":[{"date":"2026-04-03","name":"Good Friday","hours":[]}]}"#,
+            )?),
+        },
+    )?;
     // 09:10 a customer walks into the branch and signs for the plan
     desk.run(
         "09:10",
@@ -222,6 +243,118 @@ fn main() -> Result<()> {
         },
     )?;
 
+    // Story 1: the device insurance. Each claim is checked, then consumed in one step (a
+    // consume re-checks, so two desks can never both take the last replacement).
+    let claim = |desk: &mut Desk, hhmm: &str, usage: &str| -> Result<()> {
+        let mut request = EntitlementRequest::new(
+            CustomerId::new("C-1001")?,
+            "device_replacement",
+            Channel::Branch,
+        );
+        request.quantity = Some(Decimal::ONE);
+        let decision = desk.crm.check_entitlement(&request, at(hhmm)?)?;
+        let remaining = decision
+            .remaining
+            .as_ref()
+            .map(|r| format!(", {} of {} left", r.remaining, r.limit))
+            .unwrap_or_default();
+        desk.decisions.push(format!(
+            "{hhmm}  device_replacement: {:?}{remaining}",
+            decision.outcome
+        ));
+        for m in decision.messages() {
+            desk.decisions.push(format!("         - {m}"));
+        }
+        if decision.is_granted() {
+            desk.run(
+                hhmm,
+                "service-desk-2",
+                &format!("replacement device issued ({usage})"),
+                Command::ConsumeEntitlement {
+                    usage: UsageId::new(usage)?,
+                    request,
+                },
+            )?;
+        }
+        Ok(())
+    };
+    claim(&mut desk, "11:10", "REPL-1")?;
+    claim(&mut desk, "13:00", "REPL-2")?;
+    claim(&mut desk, "15:30", "REPL-3")?;
+    desk.run(
+        "15:40",
+        "supervisor-1",
+        "approve exception: one more replacement",
+        Command::ApproveException {
+            exception: Exception {
+                id: ExceptionId::new("EXT-2")?,
+                customer: CustomerId::new("C-1001")?,
+                agreement: Some(AgreementId::new("AG-1")?),
+                scope: ExceptionScope::Entitlement {
+                    entitlement: EntitlementId::new("AG-1-L1.device_replacement")?,
+                },
+                effect: ExceptionEffect::Allow {
+                    extra: Some(Decimal::ONE),
+                },
+                approved_by: ActorId::new("supervisor-1")?,
+                reason: "both devices failed from a known battery fault".into(),
+                valid_from: at("15:40")?,
+                valid_to: Some(instant("2026-04-01T00:00:00Z")?),
+                revoked: None,
+            },
+        },
+    )?;
+    claim(&mut desk, "15:45", "REPL-3")?;
+
+    // Story 5: a complaint arrives by chat at 16:30 Berlin; first line hands it warm to the
+    // back office; the SLA clock runs on the support calendar (Mon-Fri 09:00-17:00).
+    desk.run(
+        "15:30",
+        "chat",
+        "chat complaint: start the complaint process",
+        Command::StartProcess {
+            start: StartProcess {
+                instance: InstanceId::new("COMPLAINT-1")?,
+                definition: None,
+                interaction_kind: Some("complaint".into()),
+                customer: CustomerId::new("C-1001")?,
+                agreement: Some(AgreementId::new("AG-1")?),
+                calendar: CalendarId::new("support")?,
+                data: InstanceData::new(),
+                sla: None,
+            },
+        },
+    )?;
+    let complaint = InstanceId::new("COMPLAINT-1")?;
+    let step = |outcome: &str, performer: Performer| Command::AdvanceProcess {
+        instance: complaint.clone(),
+        outcome: outcome.into(),
+        performer,
+        data: InstanceData::new(),
+    };
+    desk.run(
+        "15:30",
+        "intake-bot",
+        "complaint accepted, first line takes it",
+        step(
+            "accepted",
+            Performer::Handler {
+                name: "intake".into(),
+            },
+        ),
+    )?;
+    desk.run(
+        "15:50",
+        "agent-7",
+        "warm transfer to the back office",
+        step(
+            "transfer",
+            Performer::Queue {
+                name: "first_line".into(),
+            },
+        ),
+    )?;
+
     // 16:00 the customer adds a second SIM in the app: an amendment with consent
     desk.run(
         "16:00",
@@ -275,6 +408,23 @@ fn main() -> Result<()> {
         morning.revision,
         morning.lines.first().map(|l| l.quantity).unwrap_or(0)
     );
+
+    println!("\n== Entitlement decisions, with their reasons");
+    for d in &desk.decisions {
+        println!("{d}");
+    }
+
+    println!("\n== Open processes at 17:00 (business calendar: support, Europe/Berlin)");
+    let status = desk
+        .crm
+        .process_status(&InstanceId::new("COMPLAINT-1")?, now)?;
+    println!("  COMPLAINT-1 is at step {}", status.step);
+    if let Some(r) = &status.resolution {
+        println!("  resolution: {r}");
+    }
+    if let Some(s) = &status.step_sla {
+        println!("  this step:  {s}");
+    }
 
     println!("\n== Commitments at 17:00");
     let cust = CustomerId::new("C-1001")?;
