@@ -322,6 +322,7 @@ fn main() -> Result<()> {
                 calendar: CalendarId::new("support")?,
                 data: InstanceData::new(),
                 sla: None,
+                interaction: Some(InteractionId::new("CHAT-2026-03-02-0042")?),
             },
         },
     )?;

@@ -59,6 +59,7 @@ fn started() -> Crm {
                 calendar: CalendarId::new("support").unwrap(),
                 data: InstanceData::new(),
                 sla: None,
+                interaction: Some(InteractionId::new("CHAT-77").unwrap()),
             },
         },
     ))
@@ -192,6 +193,7 @@ fn unknown_definitions_kinds_and_calendars_are_typed_errors() {
         calendar: CalendarId::new("support").unwrap(),
         data: InstanceData::new(),
         sla: None,
+        interaction: None,
     };
     let run = |crm: &mut Crm, start: &StartProcess| {
         crm.execute(&env(
@@ -337,6 +339,7 @@ fn the_agreements_service_level_sets_the_resolution_target() {
                 calendar: CalendarId::new("support").unwrap(),
                 data: InstanceData::new(),
                 sla: None,
+                interaction: None,
             },
         },
     );

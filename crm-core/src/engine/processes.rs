@@ -8,7 +8,7 @@ use super::state::CrmState;
 use crate::Instant;
 use crate::calendar::BusinessCalendar;
 use crate::error::{Error, Result};
-use crate::ids::{AgreementId, CalendarId, CustomerId, DefinitionId, InstanceId};
+use crate::ids::{AgreementId, CalendarId, CustomerId, DefinitionId, InstanceId, InteractionId};
 use crate::process::{
     AdvanceInput, DataValue, DefinitionSpec, InstanceData, InstanceStatus, Performer,
     ProcessCatalog, ProcessDefinition, ProcessInstance, ProcessReport, SlaSource, SlaTarget,
@@ -115,6 +115,10 @@ impl CrmState {
                 let def = self.process_definition(&start.definition)?;
                 let inst = ProcessInstance::start(def, start.new_instance())?;
                 self.process_instances.insert(start.instance.clone(), inst);
+                if let Some(interaction) = &start.interaction {
+                    self.process_links
+                        .insert(interaction.clone(), start.instance.clone());
+                }
             }
             Event::ProcessAdvanced { instance, input } => {
                 let inst = self
@@ -173,6 +177,9 @@ pub struct ProcessStart {
     pub data: InstanceData,
     /// The SLA targets, with their sources.
     pub sla: SlaTargets,
+    /// The interaction (contact) that started it, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interaction: Option<InteractionId>,
 }
 
 impl ProcessStart {
@@ -211,9 +218,13 @@ pub struct StartProcess {
     /// The initial data guards read.
     #[serde(default)]
     pub data: InstanceData,
-    /// SLA targets set by the host; when absent, the engine uses the definition's targets.
+    /// SLA targets set by the host; when absent, the engine uses the customer's service-level
+    /// entitlement for the interaction kind, else the definition's targets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sla: Option<SlaTargets>,
+    /// The interaction (contact) that starts it, linked to the instance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interaction: Option<InteractionId>,
 }
 
 pub(super) fn decide_register(
@@ -304,6 +315,7 @@ pub(super) fn decide_start(
         at: meta.at,
         data: start.data.clone(),
         sla,
+        interaction: start.interaction.clone(),
     };
     // Starting validates the SLA targets against the definition.
     ProcessInstance::start(def, recorded.new_instance())?;
@@ -405,6 +417,14 @@ impl Crm {
         let def = self.state.process_definition(inst.definition())?;
         let cal = self.state.calendar_of(inst.calendar())?;
         inst.status(def, cal, at)
+    }
+
+    /// The process instance an interaction started, if any.
+    pub fn process_of_interaction(&self, interaction: &InteractionId) -> Option<&ProcessInstance> {
+        self.state
+            .process_links
+            .get(interaction)
+            .and_then(|i| self.state.process_instances.get(i))
     }
 
     /// The instances serving a customer, in id order.

@@ -61,6 +61,8 @@ pub struct CrmState {
     pub process_definitions: BTreeMap<DefinitionId, StoredDefinition>,
     /// Process instances by id.
     pub process_instances: BTreeMap<InstanceId, ProcessInstance>,
+    /// Which process instance each interaction started.
+    pub process_links: BTreeMap<crate::ids::InteractionId, InstanceId>,
     /// The built-in process definitions (constant; not serialized).
     #[serde(skip)]
     pub builtin_processes: BuiltinProcesses,
