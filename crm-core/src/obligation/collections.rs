@@ -24,9 +24,9 @@
 //! unpaid, new when a new debt starts the ladder again.
 
 use crate::Instant;
-use crate::agreement::{LineAction, LineKind, LineStatus, next_status};
 use crate::error::{Error, Result};
 use crate::ids::{ActorId, AgreementId, ChargeId, CustomerId, ExceptionId, LineId};
+use crate::lifecycle::{LineAction, LineKind, LineStatus, next_status};
 use crate::money::Money;
 use crate::obligation::ledger::Ledger;
 use chrono::NaiveDate;

@@ -23,9 +23,9 @@
 //! than an id may be, the plan id is shortened and a 64-bit FNV-1a hash of the full plan id is
 //! inserted (`<prefix>~<hash>#s`). The same plan and inputs always give the same charges.
 
-use crate::agreement::LineStatus;
 use crate::error::{Error, Result};
 use crate::ids::{ChargeId, MAX_ID_LEN, PlanId};
+use crate::lifecycle::LineStatus;
 use crate::money::Money;
 use crate::obligation::DateRange;
 use crate::obligation::ledger::{Charge, Proration};

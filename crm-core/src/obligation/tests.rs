@@ -1,8 +1,8 @@
 //! Tests of the obligation module: story 3 end to end, properties, bad input.
 
 use super::*;
-use crate::agreement::LineStatus;
 use crate::ids::*;
+use crate::lifecycle::LineStatus;
 use crate::money::{Currency, Money, Rounding};
 use crate::{Error, ErrorKind, Instant};
 use chrono::{Datelike, NaiveDate, TimeZone, Utc};

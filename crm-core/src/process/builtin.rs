@@ -2,16 +2,16 @@
 //! from this code), and replaceable: a host registers its own definition under the same id
 //! in its [`ProcessCatalog`].
 //!
-//! The two line lifecycles are generated from [`crate::agreement::TRANSITIONS`], the table the
+//! The two line lifecycles are generated from [`crate::lifecycle::TRANSITIONS`], the table the
 //! agreement engine validates line actions against: one source, not two copies.
 
 use super::catalog::ProcessCatalog;
 use super::definition::{DefinitionSpec, EdgeSpec, Performer, ProcessDefinition, Step, StepKind};
 use super::guard::{Comparison, Guard};
-use crate::agreement::{LineKind, LineStatus, TRANSITIONS};
 use crate::calendar::BusinessDuration;
 use crate::error::Result;
 use crate::ids::DefinitionId;
+use crate::lifecycle::{LineKind, LineStatus, TRANSITIONS};
 
 /// Id of the service line lifecycle.
 pub const SERVICE_LINE_LIFECYCLE: &str = "service_line_lifecycle";
@@ -528,7 +528,7 @@ pub fn markdown(defs: &[ProcessDefinition]) -> String {
          definition under the same id.\n\n",
     );
     out.push_str(
-        "The two line lifecycles are generated from `crate::agreement::TRANSITIONS`, the \
+        "The two line lifecycles are generated from `crate::lifecycle::TRANSITIONS`, the \
          table the agreement engine checks line actions against.\n",
     );
     for def in defs {

@@ -9,7 +9,7 @@
 //!   that apply, with their sources, are an explicit [`SlaTargets`] input),
 //!   [`ProcessInstance::advance`] along an outcome, [`ProcessInstance::status`] at an instant.
 //! - [`analytics::analyze`]: time per step, breach share, bottlenecks, workload per performer.
-//! - [`builtin`]: line lifecycles (drawn from [`crate::agreement::TRANSITIONS`]), field visits,
+//! - [`builtin`]: line lifecycles (drawn from [`crate::lifecycle::TRANSITIONS`]), field visits,
 //!   complaints, collections, lead to order; [`ProcessCatalog`] maps interaction kinds to
 //!   definitions.
 //!

@@ -92,7 +92,7 @@ fn every_builtin_validates_and_round_trips_through_json() {
 
 #[test]
 fn lifecycles_follow_the_agreement_transition_table() {
-    use crate::agreement::{LineKind, TRANSITIONS};
+    use crate::lifecycle::{LineKind, TRANSITIONS};
     for kind in [LineKind::Service, LineKind::PhysicalProduct] {
         let def = builtin::line_lifecycle(kind).unwrap();
         let rows: Vec<_> = TRANSITIONS.iter().filter(|t| t.kind == kind).collect();
