@@ -203,9 +203,54 @@ define_id!(
     "actor_id"
 );
 
+/// The name of every id type (its `KIND`), for hosts and bindings that validate an id by kind.
+pub const ID_KINDS: &[&str] = &[
+    CustomerId::KIND,
+    PartnerId::KIND,
+    OfferingId::KIND,
+    AgreementId::KIND,
+    LineId::KIND,
+    AssetId::KIND,
+    EntitlementId::KIND,
+    PlanId::KIND,
+    ChargeId::KIND,
+    PaymentId::KIND,
+    ExceptionId::KIND,
+    CommitmentId::KIND,
+    InteractionId::KIND,
+    DefinitionId::KIND,
+    InstanceId::KIND,
+    CalendarId::KIND,
+    UsageId::KIND,
+    ActorId::KIND,
+];
+
+/// Checks `value` as an id of the named `kind` (one of [`ID_KINDS`], e.g. `customer_id`); an
+/// unknown kind is a validation error like a bad value.
+pub fn validate_id_of_kind(kind: &str, value: &str) -> Result<()> {
+    if !ID_KINDS.contains(&kind) {
+        return Err(Error::validation(
+            "id kind",
+            kind,
+            format!("not one of {}", ID_KINDS.join(", ")),
+        ));
+    }
+    validate_id(kind, value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kinds_are_listed_once_and_checked() {
+        for (i, k) in ID_KINDS.iter().enumerate() {
+            assert!(!ID_KINDS.iter().skip(i + 1).any(|o| o == k), "{k}");
+            assert!(validate_id_of_kind(k, "X-1").is_ok());
+        }
+        assert!(validate_id_of_kind("planet_id", "X-1").is_err());
+        assert!(validate_id_of_kind("customer_id", "").is_err());
+    }
 
     #[test]
     fn valid_ids_round_trip() {

@@ -231,26 +231,7 @@ impl MoneyTally {
 // ---------------------------------------------------------------------------------------------
 
 /// The id kinds hosts supply, as named in error messages (`customer_id`, ...).
-const ID_KINDS: &[&str] = &[
-    crm_core::CustomerId::KIND,
-    crm_core::PartnerId::KIND,
-    crm_core::OfferingId::KIND,
-    crm_core::AgreementId::KIND,
-    crm_core::LineId::KIND,
-    crm_core::AssetId::KIND,
-    crm_core::EntitlementId::KIND,
-    crm_core::PlanId::KIND,
-    crm_core::ChargeId::KIND,
-    crm_core::PaymentId::KIND,
-    crm_core::ExceptionId::KIND,
-    crm_core::CommitmentId::KIND,
-    crm_core::InteractionId::KIND,
-    crm_core::DefinitionId::KIND,
-    crm_core::InstanceId::KIND,
-    crm_core::CalendarId::KIND,
-    crm_core::UsageId::KIND,
-    crm_core::ActorId::KIND,
-];
+use crm_core::ids::ID_KINDS;
 
 /// The names of every id kind (`customer_id`, `agreement_id`, ...).
 #[uniffi::export]
@@ -263,14 +244,7 @@ pub fn id_kinds() -> Result<Vec<String>, CrmError> {
 #[uniffi::export]
 pub fn validate_id(kind: String, value: String) -> Result<String, CrmError> {
     guard(|| {
-        if !ID_KINDS.contains(&kind.as_str()) {
-            return Err(CrmError::Validation {
-                field: "id kind".into(),
-                value: kind.chars().take(64).collect(),
-                reason: format!("not one of {}", ID_KINDS.join(", ")),
-            });
-        }
-        core(crm_core::ids::validate_id(&kind, &value))?;
+        core(crm_core::ids::validate_id_of_kind(&kind, &value))?;
         Ok(value)
     })
 }

@@ -537,27 +537,7 @@ impl MoneyTally {
 // Ids, business durations, time ranges
 // ---------------------------------------------------------------------------------------------
 
-/// The id kinds hosts supply, as named in error messages (`customer_id`, ...).
-const ID_KINDS: &[&str] = &[
-    crm_core::CustomerId::KIND,
-    crm_core::PartnerId::KIND,
-    crm_core::OfferingId::KIND,
-    crm_core::AgreementId::KIND,
-    crm_core::LineId::KIND,
-    crm_core::AssetId::KIND,
-    crm_core::EntitlementId::KIND,
-    crm_core::PlanId::KIND,
-    crm_core::ChargeId::KIND,
-    crm_core::PaymentId::KIND,
-    crm_core::ExceptionId::KIND,
-    crm_core::CommitmentId::KIND,
-    crm_core::InteractionId::KIND,
-    crm_core::DefinitionId::KIND,
-    crm_core::InstanceId::KIND,
-    crm_core::CalendarId::KIND,
-    crm_core::UsageId::KIND,
-    crm_core::ActorId::KIND,
-];
+use crm_core::ids::ID_KINDS;
 
 /// Checks `value` against the rules every id follows and returns it; `kind` is an `IdKind`
 /// (or its str value). A bad value raises `ValidationError`.
@@ -569,15 +549,7 @@ fn validate_id(kind: &Bound<'_, PyAny>, value: &str) -> PyResult<String> {
             .map_err(|_| PyTypeError::new_err("kind: expected an IdKind or its str value"))?
             .to_str()?
             .to_string();
-        if !ID_KINDS.contains(&kind.as_str()) {
-            return Err(PyCrmError::Core(crm_core::Error::validation(
-                "id kind",
-                &kind,
-                format!("not one of {}", ID_KINDS.join(", ")),
-            ))
-            .into());
-        }
-        core(crm_core::ids::validate_id(&kind, value))?;
+        core(crm_core::ids::validate_id_of_kind(&kind, value))?;
         Ok(value.to_string())
     })
 }

@@ -1,5 +1,5 @@
-//! A check on an agreement with 20 entitlements and 10,000 usage records does not scan the
-//! usage: it costs about what a check with 100 records costs.
+//! A check on an agreement with 20 entitlements and 10,000 usage records counts them all and
+//! cites only a few (its cost against 100 records is the `entitlement_check` benchmark's).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -10,13 +10,10 @@
 mod entitlement_support;
 
 use crm_core::catalog::{Offering, OfferingKind};
-use crm_core::entitlement::{
-    EntitlementKind, EntitlementRequest, EntitlementTemplate, ReasonKind, Window,
-};
+use crm_core::entitlement::{EntitlementKind, EntitlementTemplate, ReasonKind, Window};
 use crm_core::party::Channel;
 use crm_core::*;
 use entitlement_support::*;
-use std::time::{Duration, Instant as Clock};
 
 /// Customer C1, agreement A1 whose line grants 20 quotas `e00` .. `e19`; `e00` has `busy`
 /// uses, `e01` has `quiet` uses, 30 minutes apart from 2026-01-01T12:00Z.
@@ -70,21 +67,8 @@ pub fn loaded_engine(busy: usize, quiet: usize) -> Crm {
     crm
 }
 
-fn best_time(crm: &Crm, r: &EntitlementRequest, at: crm_core::Instant) -> Duration {
-    (0..7)
-        .map(|_| {
-            let c = Clock::now();
-            for _ in 0..40 {
-                std::hint::black_box(crm.check_entitlement(r, at).unwrap());
-            }
-            c.elapsed()
-        })
-        .min()
-        .unwrap()
-}
-
 #[test]
-fn a_check_does_not_scan_the_usage() {
+fn a_check_over_10000_records_counts_them_all_and_cites_a_few() {
     let crm = loaded_engine(10_000, 100);
     let at = t("2026-08-01T00:00:00Z");
     let busy = req("e00", Channel::Web);
@@ -103,11 +87,9 @@ fn a_check_does_not_scan_the_usage() {
         .unwrap();
     assert_eq!(uses, 10_000);
     assert!(cited <= 10);
-    let t_busy = best_time(&crm, &busy, at);
-    let t_quiet = best_time(&crm, &quiet, at);
-    // O(log n): 100x the records must not cost anywhere near 100x (a scan would)
-    assert!(
-        t_busy < t_quiet * 3,
-        "10,000 records: {t_busy:?}, 100 records: {t_quiet:?} (40 checks)"
-    );
+    // the neighbouring entitlement counts only its own uses
+    let q = crm.check_entitlement(&quiet, at).unwrap();
+    assert_eq!(q.remaining.as_ref().unwrap().used, 100.into());
+    // How long a check takes with 10,000 records against 100 is measured by the
+    // `entitlement_check` benchmark, not here: timings do not belong in the test suite.
 }
