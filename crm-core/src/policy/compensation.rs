@@ -377,21 +377,8 @@ impl CompensationPolicy {
     /// approval thresholds, and a collect hit policy.
     pub fn new(spec: CompensationPolicySpec) -> Result<Self> {
         let what = format!("compensation policy {:?}", spec.table.name);
-        let mut problems = Tiers::problems(&spec.tiers);
-        let table = match DecisionTable::new(spec.table.clone()) {
-            Ok(t) => Some(t),
-            Err(Error::InvalidDefinition { problems: p, .. }) => {
-                problems.extend(p);
-                None
-            }
-            Err(e) => return Err(e),
-        };
-        if !spec.table.hit_policy.is_single() {
-            problems.push(format!(
-                "hit policy {:?} is not allowed: a compensation table selects one row (first, unique or priority)",
-                spec.table.hit_policy
-            ));
-        }
+        let (table, mut problems) =
+            super::single_row_table(&spec.tiers, &spec.table, "compensation")?;
         let mut bindings = Vec::new();
         for input in &spec.table.inputs {
             match bind(&input.name, &input.value_type) {

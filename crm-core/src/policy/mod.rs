@@ -47,6 +47,32 @@ pub use tiering::{
 };
 
 use crate::error::{Error, Result};
+
+/// What every single-row policy (tiering, compensation) checks first: the tier list, the table
+/// (its problems collected, not returned, so the policy reports every problem at once), and
+/// that the hit policy selects one row. `role` names the table in the hit-policy problem.
+pub(crate) fn single_row_table(
+    tiers: &[String],
+    spec: &DecisionTableSpec,
+    role: &str,
+) -> Result<(Option<DecisionTable>, Vec<String>)> {
+    let mut problems = Tiers::problems(tiers);
+    let table = match DecisionTable::new(spec.clone()) {
+        Ok(t) => Some(t),
+        Err(Error::InvalidDefinition { problems: p, .. }) => {
+            problems.extend(p);
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    if !spec.hit_policy.is_single() {
+        problems.push(format!(
+            "hit policy {:?} is not allowed: a {role} table selects one row (first, unique or priority)",
+            spec.hit_policy
+        ));
+    }
+    Ok((table, problems))
+}
 use serde::{Deserialize, Serialize};
 
 /// The ordered tier names, lowest first; the lowest is the baseline. Non-empty, no duplicates,

@@ -275,21 +275,7 @@ impl TieringPolicy {
     /// output, rows giving an undeclared tier or no tier, and a collect hit policy.
     pub fn new(spec: TieringPolicySpec) -> Result<Self> {
         let what = format!("tiering policy {:?}", spec.table.name);
-        let mut problems = super::Tiers::problems(&spec.tiers);
-        let table = match DecisionTable::new(spec.table.clone()) {
-            Ok(t) => Some(t),
-            Err(Error::InvalidDefinition { problems: p, .. }) => {
-                problems.extend(p);
-                None
-            }
-            Err(e) => return Err(e),
-        };
-        if !spec.table.hit_policy.is_single() {
-            problems.push(format!(
-                "hit policy {:?} is not allowed: a tiering table selects one row (first, unique or priority)",
-                spec.table.hit_policy
-            ));
-        }
+        let (table, mut problems) = super::single_row_table(&spec.tiers, &spec.table, "tiering")?;
         let mut bindings = Vec::new();
         for input in &spec.table.inputs {
             match bind(&input.name, &input.value_type) {
