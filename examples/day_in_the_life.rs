@@ -66,6 +66,7 @@ fn main() -> Result<()> {
             offering: Offering {
                 id: OfferingId::new("MOBILE-M")?,
                 name: "Mobile plan M with device insurance".into(),
+                payment_plans: vec![],
                 kind: OfferingKind::Service,
                 entitlements: vec![EntitlementTemplate {
                     code: "device_replacement".into(),

@@ -270,6 +270,78 @@ pub enum Command {
         /// Why.
         reason: String,
     },
+    /// Generate the charges of every payment plan of a customer due up to `until` (included)
+    /// into the ledger: new charges are added, charges whose due date or amount the plan now
+    /// gives differently (a termination, a suspension, a price change) are rescheduled or
+    /// settled by an adjustment (or a credit for what was already paid). Running it again
+    /// with nothing new records nothing.
+    GenerateCharges {
+        /// The customer.
+        customer: CustomerId,
+        /// The last due date generated.
+        until: NaiveDate,
+    },
+    /// Supply the rated usage of one period of a consumption plan (the host's mediation);
+    /// replaces an earlier figure for the same period until its charge is generated.
+    RecordRatedUsage {
+        /// The plan.
+        plan: crate::ids::PlanId,
+        /// The period's first day (one of the plan's anchor dates).
+        period_start: NaiveDate,
+        /// The quantity used, not negative.
+        quantity: rust_decimal::Decimal,
+    },
+    /// Record a payment received and allocate it (oldest due first, or to named charges); the
+    /// rest becomes credit balance. A payment id seen before with the same content returns the
+    /// first result and records nothing.
+    RecordPayment {
+        /// The payment.
+        payment: crate::obligation::Payment,
+    },
+    /// Reverse a payment (it bounced): what it paid is open again.
+    ReversePayment {
+        /// The customer.
+        customer: CustomerId,
+        /// The payment.
+        payment: crate::ids::PaymentId,
+        /// Why (the bank's return reason).
+        reason: String,
+    },
+    /// Grant a credit (compensation, goodwill), allocated like a payment.
+    GrantCredit {
+        /// The credit.
+        credit: crate::obligation::Credit,
+    },
+    /// Correct one charge's amount, up or down.
+    AdjustCharge {
+        /// The adjustment.
+        adjustment: crate::obligation::Adjustment,
+    },
+    /// Give up collecting part or all of one charge's open amount.
+    WriteOff {
+        /// The write-off.
+        write_off: crate::obligation::WriteOff,
+    },
+    /// Apply the customer's credit balance to the open charges, oldest due first.
+    ApplyCreditBalance {
+        /// The customer.
+        customer: CustomerId,
+    },
+    /// Register a collection policy (a ladder), or replace the one with the same name.
+    RegisterCollectionPolicy {
+        /// The policy.
+        policy: crate::obligation::CollectionPolicy,
+    },
+    /// Take a collection action that is due now (see `Crm::collection_actions`): it is
+    /// recorded, so it is not proposed again, and a `restrict` step restricts the line.
+    TakeCollectionAction {
+        /// The customer.
+        customer: CustomerId,
+        /// The policy's name.
+        policy: String,
+        /// The action's key.
+        key: String,
+    },
 }
 
 impl Command {
@@ -296,6 +368,16 @@ impl Command {
             Command::AdvanceProcess { .. } => "advance_process",
             Command::ConsumeEntitlement { .. } => "consume_entitlement",
             Command::ReverseUsage { .. } => "reverse_usage",
+            Command::GenerateCharges { .. } => "generate_charges",
+            Command::RecordRatedUsage { .. } => "record_rated_usage",
+            Command::RecordPayment { .. } => "record_payment",
+            Command::ReversePayment { .. } => "reverse_payment",
+            Command::GrantCredit { .. } => "grant_credit",
+            Command::AdjustCharge { .. } => "adjust_charge",
+            Command::WriteOff { .. } => "write_off",
+            Command::ApplyCreditBalance { .. } => "apply_credit_balance",
+            Command::RegisterCollectionPolicy { .. } => "register_collection_policy",
+            Command::TakeCollectionAction { .. } => "take_collection_action",
         }
     }
 }

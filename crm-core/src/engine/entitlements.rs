@@ -186,6 +186,14 @@ pub(crate) fn check(
     at: Instant,
 ) -> Result<EntitlementDecision> {
     let cands = candidates(state, req, at)?;
+    let derived;
+    let standing = match &req.standing {
+        Some(s) => Some(s),
+        None => {
+            derived = state.standing(&req.customer, at);
+            Some(&derived)
+        }
+    };
     let mut evals: Vec<(Evaluation, rust_decimal::Decimal)> = Vec::with_capacity(cands.len());
     for c in &cands {
         let quantity = req.quantity_for(&c.entitlement.kind)?;
@@ -196,7 +204,7 @@ pub(crate) fn check(
             exceptions: &c.exceptions,
             quantity,
             channel: req.channel,
-            standing: req.standing.as_ref(),
+            standing,
         };
         let ev = evaluate(&facts, at)?;
         if ev.outcome == DecisionOutcome::Granted {
@@ -415,6 +423,8 @@ impl Crm {
         standing: Option<&CustomerStanding>,
         at: Instant,
     ) -> Result<Vec<EntitlementStatus>> {
+        let derived = self.state.standing(customer, at);
+        let standing = standing.or(Some(&derived));
         let mut out = Vec::new();
         for a in self.agreements_of(customer)? {
             if a.signed_at > at {

@@ -17,12 +17,14 @@ mod command;
 mod decide;
 mod entitlements;
 mod event;
+mod obligations;
 mod processes;
 mod state;
 mod store;
 
 pub use command::{Command, CommandEnvelope, MAX_KEY_LEN, Metadata, NewCommitment};
-pub use event::{Event, EventEnvelope, agreement_stream, customer_stream};
+pub use event::{Event, EventEnvelope, agreement_stream, customer_stream, ledger_stream};
+pub use obligations::SettledRestriction;
 pub use processes::{BuiltinProcesses, ProcessStart, StartProcess, StoredDefinition};
 pub use state::{CrmState, KeyRecord};
 pub use store::{EventStore, InMemoryStore};
@@ -129,6 +131,9 @@ impl Crm {
             }
             None => None,
         };
+        if let Some(seq) = obligations::repeat_of(&self.state, &cmd.command)? {
+            return self.store.read(seq, 1);
+        }
         let (stream, events) = decide::decide(&self.state, &cmd.meta, &cmd.command)?;
         let current = self.state.stream_version(&stream);
         if let Some(expected) = cmd.meta.expected_version

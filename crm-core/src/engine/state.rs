@@ -69,6 +69,28 @@ pub struct CrmState {
     /// The uses of every entitlement, indexed by time.
     #[serde(default)]
     pub usage: crate::entitlement::UsageBook,
+    /// Which agreement each payment plan belongs to.
+    #[serde(default)]
+    pub plan_index: BTreeMap<crate::ids::PlanId, AgreementId>,
+    /// The ledger of every customer who owes or paid something.
+    #[serde(default)]
+    pub ledgers: BTreeMap<CustomerId, crate::obligation::Ledger>,
+    /// Which customer's ledger holds each charge.
+    #[serde(default)]
+    pub charge_owners: BTreeMap<crate::ids::ChargeId, CustomerId>,
+    /// Payments and entries recorded (`payment:<id>`, `entry:<id>`): the owner and the seq of
+    /// the event that recorded them, so a repeat returns that event.
+    #[serde(default)]
+    pub ledger_entries: BTreeMap<String, (CustomerId, u64)>,
+    /// Rated usage supplied per consumption plan, in period order.
+    #[serde(default)]
+    pub rated_usage: BTreeMap<crate::ids::PlanId, Vec<crate::obligation::PeriodUsage>>,
+    /// Collection policies by name.
+    #[serde(default)]
+    pub collection_policies: BTreeMap<String, crate::obligation::CollectionPolicy>,
+    /// The keys of the collection actions taken, per customer.
+    #[serde(default)]
+    pub collections_taken: BTreeMap<CustomerId, std::collections::BTreeSet<String>>,
 }
 
 fn missing(entity: &str, id: impl std::fmt::Display) -> Error {
@@ -100,7 +122,7 @@ impl CrmState {
                 ),
             });
         }
-        self.apply_event(&env.event)?;
+        self.apply_event(env)?;
         self.stream_versions
             .insert(env.stream.clone(), env.stream_version);
         if let Some(agreement) = env.stream.strip_prefix("agreement/")
@@ -131,7 +153,8 @@ impl CrmState {
         Ok(())
     }
 
-    fn apply_event(&mut self, event: &Event) -> Result<()> {
+    fn apply_event(&mut self, env: &EventEnvelope) -> Result<()> {
+        let event = &env.event;
         match event {
             Event::CustomerRegistered { customer } | Event::CustomerUpdated { customer } => {
                 self.customers.insert(customer.id.clone(), customer.clone());
@@ -156,6 +179,9 @@ impl CrmState {
                     self.entitlement_index
                         .insert(e.id.clone(), agreement.id.clone());
                 }
+                for p in &agreement.payment_plans {
+                    self.plan_index.insert(p.id.clone(), agreement.id.clone());
+                }
                 self.agreements
                     .insert(agreement.id.clone(), agreement.clone());
             }
@@ -174,6 +200,10 @@ impl CrmState {
                 self.entitlement_index.retain(|_, ag| ag != agreement);
                 for e in &a.entitlements {
                     self.entitlement_index.insert(e.id.clone(), a.id.clone());
+                }
+                self.plan_index.retain(|_, ag| ag != agreement);
+                for p in &a.payment_plans {
+                    self.plan_index.insert(p.id.clone(), a.id.clone());
                 }
             }
             Event::LineStatusChanged {
@@ -237,6 +267,16 @@ impl CrmState {
             Event::UsageRecorded { .. } | Event::UsageReversed { .. } => {
                 super::entitlements::apply(self, event)?;
             }
+            Event::ChargesGenerated { .. }
+            | Event::RatedUsageRecorded { .. }
+            | Event::PaymentRecorded { .. }
+            | Event::PaymentReversed { .. }
+            | Event::CreditGranted { .. }
+            | Event::ChargeAdjusted { .. }
+            | Event::ChargeWrittenOff { .. }
+            | Event::CreditBalanceApplied { .. }
+            | Event::CollectionPolicyRegistered { .. }
+            | Event::CollectionActionTaken { .. } => super::obligations::apply(self, env)?,
         }
         Ok(())
     }

@@ -41,6 +41,7 @@ pub fn mobile_offering() -> Offering {
     Offering {
         id: OfferingId::new("MOBILE").unwrap(),
         name: "Mobile plan".into(),
+        payment_plans: vec![],
         kind: OfferingKind::Service,
         entitlements: vec![EntitlementTemplate {
             code: "device_replacement".into(),
