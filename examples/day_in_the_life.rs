@@ -16,6 +16,8 @@ use crm_core::process::{InstanceData, Performer};
 use crm_core::*;
 use rust_decimal::Decimal;
 
+mod story_3;
+
 /// The simulated clock: instants of the day, in UTC.
 fn at(hhmm: &str) -> Result<Instant> {
     instant(&format!("2026-03-02T{hhmm}:00Z"))
@@ -453,6 +455,11 @@ fn main() -> Result<()> {
             c.due_at.format("%d %b %H:%M"),
             c.responsible.to_string()
         );
+    }
+
+    println!("\n== Story 3: a phone in 12 installments and a service plan, from the sale to today");
+    for line in story_3::run(&mut desk.crm)? {
+        println!("{line}");
     }
 
     let events = desk.crm.events()?;
