@@ -463,6 +463,12 @@ fn story_3_end_to_end_through_the_engine() {
         )
         .unwrap();
     assert!(rec.all_received);
+    let all = crm
+        .reconcile_all(d("2025-03-01"), d("2025-03-31"), d("2025-04-06"))
+        .unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].0, cid());
+    assert!(all[0].1.all_received);
 
     // Replaying the log gives the same state, byte for byte.
     let replayed = Crm::replay(&crm.events().unwrap()).unwrap();

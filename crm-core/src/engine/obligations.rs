@@ -927,6 +927,25 @@ impl Crm {
         self.ledger_of(customer)?.reconcile(from, to, as_of, scope)
     }
 
+    /// Reconciles `[from, to]` for every customer with a ledger, in customer id order: the
+    /// organisation-wide answer to "has all the money owed to us arrived?". Customers with
+    /// nothing due in the period are left out.
+    pub fn reconcile_all(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        as_of: NaiveDate,
+    ) -> Result<Vec<(CustomerId, Reconciliation)>> {
+        let mut out = Vec::new();
+        for (c, l) in &self.state.ledgers {
+            let r = l.reconcile(from, to, as_of, &Scope::Customer)?;
+            if !r.due.is_zero() || !r.received.is_zero() {
+                out.push((c.clone(), r));
+            }
+        }
+        Ok(out)
+    }
+
     /// The payment plans of a customer's agreements, in agreement and plan order.
     pub fn payment_plans_of(&self, customer: &CustomerId) -> Result<Vec<&PaymentPlan>> {
         Ok(self
