@@ -12,6 +12,7 @@ pub mod engine;
 pub mod entitlement;
 pub mod error;
 pub mod ids;
+pub mod interaction;
 pub mod lifecycle;
 pub mod money;
 pub mod obligation;
