@@ -14,6 +14,7 @@ pub mod error;
 pub mod ids;
 pub mod interaction;
 pub mod lifecycle;
+pub mod measures;
 pub mod money;
 pub mod obligation;
 pub mod party;
