@@ -31,19 +31,17 @@
 //! and never a division by zero.
 
 use crate::calendar::TimeRange;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::ids::{ActorId, InstanceId};
 use crate::interaction::{CSAT_MAX, CSAT_MIN, Direction, Interaction, InteractionOutcome};
 use crate::party::Channel;
 use crate::process::{ProcessInstance, SlaState};
-use rust_decimal::{Decimal, RoundingStrategy};
+use crate::stats::{Mean, round, seconds, share};
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
-/// Decimal places of shares (0.8333 is 83.33 %).
-pub const SHARE_DECIMALS: u32 = 4;
-/// Decimal places of averages (seconds, CSAT, sentiment) and of the NPS.
-pub const AVERAGE_DECIMALS: u32 = 2;
+pub use crate::stats::{AVERAGE_DECIMALS, SHARE_DECIMALS};
 
 /// Which interactions to measure: all, or those of one channel, queue or performer (the
 /// conditions given must all hold).
@@ -198,52 +196,6 @@ pub struct ServiceMeasures {
     pub nps: NpsMeasure,
 }
 
-fn overflow() -> Error {
-    Error::overflow("service measures")
-}
-
-fn round(d: Decimal, places: u32) -> Decimal {
-    d.round_dp_with_strategy(places, RoundingStrategy::MidpointNearestEven)
-        .normalize()
-}
-
-/// `part / whole` to [`SHARE_DECIMALS`] places; `None` when `whole` is zero.
-pub(crate) fn share(part: u64, whole: u64) -> Option<Decimal> {
-    Decimal::from(part)
-        .checked_div(Decimal::from(whole))
-        .map(|d| round(d, SHARE_DECIMALS))
-}
-
-/// A running sum of exact values and how many were added.
-#[derive(Default)]
-pub(crate) struct Mean {
-    sum: Decimal,
-    count: u64,
-}
-
-impl Mean {
-    pub(crate) fn add(&mut self, value: Decimal) -> Result<()> {
-        self.sum = self.sum.checked_add(value).ok_or_else(overflow)?;
-        self.count += 1;
-        Ok(())
-    }
-
-    /// The mean to [`AVERAGE_DECIMALS`] places; `None` when nothing was added.
-    pub(crate) fn value(&self) -> Option<Decimal> {
-        self.sum
-            .checked_div(Decimal::from(self.count))
-            .map(|d| round(d, AVERAGE_DECIMALS))
-    }
-}
-
-/// A span of time as exact seconds (nanosecond precision).
-pub(crate) fn seconds(d: chrono::TimeDelta) -> Result<Decimal> {
-    let nanos = i128::from(d.num_seconds()) * 1_000_000_000 + i128::from(d.subsec_nanos());
-    Decimal::try_from_i128_with_scale(nanos, 9)
-        .map(|d| d.normalize())
-        .map_err(|_| overflow())
-}
-
 /// Measures `interactions` and `instances` over `period`, restricted by `filter`.
 ///
 /// Every interaction is checked with [`Interaction::validate`] first (measures of
@@ -287,12 +239,9 @@ where
         csat: CsatMeasure::default(),
         nps: NpsMeasure::default(),
     };
-    let (mut asa, mut aht, mut sentiment, mut csat) = (
-        Mean::default(),
-        Mean::default(),
-        Mean::default(),
-        Mean::default(),
-    );
+    let op = "service measures";
+    let (mut asa, mut aht, mut sentiment, mut csat) =
+        (Mean::new(op), Mean::new(op), Mean::new(op), Mean::new(op));
     // Instances linked to an interaction that passes the filter (used only with a filter).
     let mut linked: BTreeSet<&InstanceId> = BTreeSet::new();
 
@@ -384,10 +333,10 @@ where
     m.average_handling_time_seconds = aht.value();
     m.one_touch_resolution_share = share(m.resolved_first_contact, m.handled);
     m.transfer_share = share(m.transferred_warm + m.transferred_cold, m.handled);
-    m.sentiment_count = sentiment.count;
+    m.sentiment_count = sentiment.count();
     m.average_sentiment = sentiment.value();
     m.sla.share = share(m.sla.met, m.sla.with_target);
-    m.csat.responses = csat.count;
+    m.csat.responses = csat.count();
     m.csat.average = csat.value();
     m.nps.score = nps_score(&m.nps);
     Ok(m)
