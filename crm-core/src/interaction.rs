@@ -589,6 +589,42 @@ mod tests {
     }
 
     #[test]
+    fn messages_are_the_documented_ones() {
+        let msg = |i: &Interaction| i.validate().unwrap_err().to_string();
+        let mut i = call();
+        i.sentiment = Some(Decimal::new(15, 1));
+        assert_eq!(
+            msg(&i),
+            r#"invalid sentiment: must be between -1 and 1 (got "1.5")"#
+        );
+        let mut i = call();
+        i.feedback.csat = Some(6);
+        assert_eq!(
+            msg(&i),
+            r#"invalid feedback csat: must be between 1 and 5 (got "6")"#
+        );
+        let mut i = call();
+        i.feedback.nps = Some(11);
+        assert_eq!(
+            msg(&i),
+            r#"invalid feedback nps: must be between 0 and 10 (got "11")"#
+        );
+        let mut i = call();
+        i.answered_at = None;
+        i.outcome = None;
+        assert_eq!(
+            msg(&i),
+            r#"invalid outcome: an inbound contact that ended without an answer must have outcome abandoned (got "none")"#
+        );
+        let mut i = call();
+        i.direction = Direction::Outbound;
+        assert_eq!(
+            msg(&i),
+            r#"invalid purpose: an outbound contact must state its purpose (service or marketing) (got "none")"#
+        );
+    }
+
+    #[test]
     fn open_contacts_are_allowed() {
         let mut i = call();
         i.ended_at = None;

@@ -7,7 +7,7 @@
     clippy::panic
 )]
 
-use crm_core::accountability::{Standing, Tally, report};
+use crm_core::accountability::{CommitmentLine, Standing, Tally, report};
 use crm_core::agreement::{Commitment, CommitmentState, PartyRef};
 use crm_core::*;
 use proptest::prelude::*;
@@ -300,6 +300,25 @@ fn the_same_commitments_earlier_stand_differently() {
     let carrier = &r.partners[1];
     assert_eq!(carrier.responsible, tally(3, 1, 0, 0, 0, 0));
     assert_eq!(carrier.average_delay_seconds, Some(dec("3600")));
+}
+
+/// The fenced json block that follows `<!-- marker -->` in docs/interactions.md.
+fn doc_block(marker: &str) -> String {
+    const PAGE: &str = include_str!("../../docs/interactions.md");
+    let tag = format!("<!-- {marker} -->");
+    let after = PAGE.split_once(&tag).expect("marker on the page").1;
+    let body = after.split_once("```json").expect("a json block").1;
+    body.split_once("```")
+        .expect("a closed block")
+        .0
+        .to_string()
+}
+
+#[test]
+fn the_documented_line_is_the_story_2_line() {
+    let r = report(&fixture(), at("2026-03-10T00:00:00Z")).unwrap();
+    let documented: CommitmentLine = serde_json::from_str(&doc_block("commitment_line")).unwrap();
+    assert_eq!(documented, r.parties[2].broken[0]);
 }
 
 fn parties() -> Vec<PartyRef> {

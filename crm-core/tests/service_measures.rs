@@ -461,6 +461,30 @@ fn measures_serialize_with_decimals_as_strings() {
     assert_eq!(back, m);
 }
 
+/// The fenced json block that follows `<!-- marker -->` in docs/interactions.md.
+fn doc_block(marker: &str) -> String {
+    const PAGE: &str = include_str!("../../docs/interactions.md");
+    let tag = format!("<!-- {marker} -->");
+    let after = PAGE.split_once(&tag).expect("marker on the page").1;
+    let body = after.split_once("```json").expect("a json block").1;
+    body.split_once("```")
+        .expect("a closed block")
+        .0
+        .to_string()
+}
+
+#[test]
+fn the_documented_examples_hold() {
+    let i: Interaction = serde_json::from_str(&doc_block("interaction")).unwrap();
+    i.validate().unwrap();
+    assert_eq!(i.outcome, Some(InteractionOutcome::TransferredWarm));
+    let documented: ServiceMeasures = serde_json::from_str(&doc_block("service_measures")).unwrap();
+    assert_eq!(
+        documented,
+        run(MeasureFilter::all().with_channel(Channel::Chat))
+    );
+}
+
 const CHANNELS: [Channel; 9] = [
     Channel::Phone,
     Channel::Email,
