@@ -5,6 +5,7 @@
 //! Dependencies between modules point one way: [`money`], [`ids`] and [`error`] at the
 //! bottom; the engine at the top. See `docs/architecture.md`.
 
+pub mod accountability;
 pub mod agreement;
 pub mod calendar;
 pub mod catalog;
@@ -12,12 +13,15 @@ pub mod engine;
 pub mod entitlement;
 pub mod error;
 pub mod ids;
+pub mod interaction;
 pub mod lifecycle;
+pub mod measures;
 pub mod money;
 pub mod obligation;
 pub mod party;
 pub mod policy;
 pub mod process;
+mod stats;
 
 pub use calendar::{
     BusinessCalendar, BusinessDuration, Holiday, TimeRange, WeeklyHours, WorkingInterval,
