@@ -332,6 +332,41 @@ pub enum Command {
         /// The policy.
         policy: crate::obligation::CollectionPolicy,
     },
+    /// Register the organisation's policies (tiering, service per tier, compensation) and how
+    /// customers are measured; replaces the policies registered before.
+    RegisterPolicies {
+        /// The policy set (boxed: it is large).
+        policies: Box<crate::policy::PolicySet>,
+        /// How customers are measured (trailing window, margin rates).
+        #[serde(default)]
+        settings: crate::engine::PolicySettings,
+    },
+    /// Record what only the host knows about a customer (potential, churn risk, attributes),
+    /// replacing what was recorded before.
+    SetCustomerFacts {
+        /// The customer.
+        customer: CustomerId,
+        /// The facts.
+        facts: crate::engine::HostFacts,
+    },
+    /// Tier customers now (an empty list: every customer) and record each change.
+    AssignTiers {
+        /// The customers.
+        #[serde(default)]
+        customers: Vec<CustomerId>,
+    },
+    /// Decide a complaint's compensation under the policy and the tier's cap now, and grant
+    /// it: the grant is recorded and a credit or fee waiver reaches the ledger. An offer that
+    /// needs approval needs `approved_by`.
+    GrantCompensation {
+        /// The customer.
+        customer: CustomerId,
+        /// The complaint's facts.
+        complaint: crate::policy::Complaint,
+        /// Who approved, when the offer needs approval.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        approved_by: Option<ActorId>,
+    },
     /// Take a collection action that is due now (see `Crm::collection_actions`): it is
     /// recorded, so it is not proposed again, and a `restrict` step restricts the line.
     TakeCollectionAction {
@@ -378,6 +413,10 @@ impl Command {
             Command::ApplyCreditBalance { .. } => "apply_credit_balance",
             Command::RegisterCollectionPolicy { .. } => "register_collection_policy",
             Command::TakeCollectionAction { .. } => "take_collection_action",
+            Command::RegisterPolicies { .. } => "register_policies",
+            Command::SetCustomerFacts { .. } => "set_customer_facts",
+            Command::AssignTiers { .. } => "assign_tiers",
+            Command::GrantCompensation { .. } => "grant_compensation",
         }
     }
 }

@@ -363,6 +363,10 @@ pub(super) fn decide(
         | Command::TakeCollectionAction { .. } => {
             super::obligations::decide_ledger(state, meta, command)
         }
+        Command::RegisterPolicies { .. }
+        | Command::SetCustomerFacts { .. }
+        | Command::AssignTiers { .. }
+        | Command::GrantCompensation { .. } => super::policies::decide(state, meta, command),
     }
 }
 

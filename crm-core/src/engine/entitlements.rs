@@ -529,8 +529,8 @@ impl CrmState {
                 standing: None,
             };
             let mut probe = c.entitlement.clone();
-            // Service levels apply whatever the customer's standing; conditions are the
-            // policies' business (tier overrides come with them).
+            // Service levels apply whatever the customer's standing; the tier's service policy
+            // shortens them below.
             probe.conditions = Default::default();
             let ev = evaluate(
                 &Facts {
@@ -555,6 +555,28 @@ impl CrmState {
                 );
                 continue;
             }
+            let tier = self.tier_targets(
+                customer,
+                code,
+                &crate::policy::SlaTargets {
+                    response: Some(target.response),
+                    resolution: Some(target.resolution),
+                },
+            )?;
+            let (response, resolution) = match &tier {
+                Some(t) => (
+                    t.response.unwrap_or(target.response),
+                    t.resolution.unwrap_or(target.resolution),
+                ),
+                None => (target.response, target.resolution),
+            };
+            let mut shortened_by_tier = Vec::new();
+            if response < target.response {
+                shortened_by_tier.push("response".to_string());
+            }
+            if resolution < target.resolution {
+                shortened_by_tier.push("resolution".to_string());
+            }
             return Ok(ServiceLevelTargets {
                 source: MatchedEntitlement {
                     entitlement: c.entitlement.id.clone(),
@@ -563,8 +585,11 @@ impl CrmState {
                 },
                 calendar: calendar.clone(),
                 priority: target.priority.clone(),
-                response: target.response,
-                resolution: target.resolution,
+                response,
+                resolution,
+                tier: tier.as_ref().map(|t| t.tier.clone()),
+                shortened_by_tier,
+                tier_reasons: tier.map(|t| t.reasons).unwrap_or_default(),
             });
         }
         Err(Error::NotEntitled {

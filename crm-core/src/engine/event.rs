@@ -229,6 +229,33 @@ pub enum Event {
         /// The policy.
         policy: crate::obligation::CollectionPolicy,
     },
+    /// The organisation's policies were registered.
+    PoliciesRegistered {
+        /// The policies and settings (boxed: they are large).
+        policies: Box<crate::engine::RegisteredPolicies>,
+    },
+    /// The host's facts about a customer were recorded.
+    CustomerFactsSet {
+        /// The customer.
+        customer: CustomerId,
+        /// The facts.
+        facts: crate::engine::HostFacts,
+    },
+    /// A customer's tier changed.
+    TierChanged {
+        /// The change, with the rule and why.
+        change: crate::policy::TierChanged,
+    },
+    /// A compensation was granted.
+    CompensationGranted {
+        /// The grant.
+        grant: crate::policy::CompensationGranted,
+        /// The credit that reached the ledger, if the offer has a money value.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        credit: Option<crate::obligation::Credit>,
+        /// Why, as the decision said.
+        reasons: Vec<String>,
+    },
     /// A collection action was taken.
     CollectionActionTaken {
         /// The customer.
@@ -273,6 +300,10 @@ impl Event {
             Event::CreditBalanceApplied { .. } => "credit_balance_applied",
             Event::CollectionPolicyRegistered { .. } => "collection_policy_registered",
             Event::CollectionActionTaken { .. } => "collection_action_taken",
+            Event::PoliciesRegistered { .. } => "policies_registered",
+            Event::CustomerFactsSet { .. } => "customer_facts_set",
+            Event::TierChanged { .. } => "tier_changed",
+            Event::CompensationGranted { .. } => "compensation_granted",
         }
     }
 }

@@ -860,9 +860,9 @@ fn ledger_mut<'a>(state: &'a mut CrmState, customer: &CustomerId) -> Result<&'a 
 }
 
 impl CrmState {
-    /// The customer's standing from the ledger at `at`: days past due of the oldest open
-    /// charge past due (0 when nothing is, or when the customer has no ledger).
-    pub fn standing(&self, customer: &CustomerId, at: Instant) -> CustomerStanding {
+    /// Days past due of the customer's oldest open charge past due at `at` (0 when nothing
+    /// is, or when the customer has no ledger).
+    pub fn standing_days(&self, customer: &CustomerId, at: Instant) -> u32 {
         let today = at.date_naive();
         let days = self.ledgers.get(customer).map_or(0, |l| {
             l.charges()
@@ -872,10 +872,16 @@ impl CrmState {
                 .max()
                 .unwrap_or(0)
         });
+        u32::try_from(days).unwrap_or(u32::MAX)
+    }
+
+    /// The customer's standing at `at`: days overdue from the ledger, and the tier with the
+    /// tier order when policies are registered.
+    pub fn standing(&self, customer: &CustomerId, at: Instant) -> CustomerStanding {
         CustomerStanding {
-            days_overdue: u32::try_from(days).unwrap_or(u32::MAX),
-            tier: None,
-            tier_order: Vec::new(),
+            days_overdue: self.standing_days(customer, at),
+            tier: self.tier(customer).map(str::to_string),
+            tier_order: self.tier_order(),
         }
     }
 }

@@ -91,6 +91,21 @@ pub struct CrmState {
     /// The keys of the collection actions taken, per customer.
     #[serde(default)]
     pub collections_taken: BTreeMap<CustomerId, std::collections::BTreeSet<String>>,
+    /// The organisation's policies, once registered.
+    #[serde(default)]
+    pub policies: Option<super::RegisteredPolicies>,
+    /// What the host knows about each customer, for tiering.
+    #[serde(default)]
+    pub customer_facts: BTreeMap<CustomerId, super::HostFacts>,
+    /// The day each customer was registered (tenure counts from it).
+    #[serde(default)]
+    pub customer_since: BTreeMap<CustomerId, chrono::NaiveDate>,
+    /// Each customer's last tier change.
+    #[serde(default)]
+    pub tiers: BTreeMap<CustomerId, crate::policy::TierChanged>,
+    /// The compensations granted, per customer, oldest first.
+    #[serde(default)]
+    pub compensations: BTreeMap<CustomerId, Vec<crate::policy::CompensationGranted>>,
 }
 
 fn missing(entity: &str, id: impl std::fmt::Display) -> Error {
@@ -158,6 +173,9 @@ impl CrmState {
         match event {
             Event::CustomerRegistered { customer } | Event::CustomerUpdated { customer } => {
                 self.customers.insert(customer.id.clone(), customer.clone());
+                self.customer_since
+                    .entry(customer.id.clone())
+                    .or_insert(env.at.date_naive());
             }
             Event::ConsentChanged { customer, grant } => {
                 self.customers
@@ -277,6 +295,10 @@ impl CrmState {
             | Event::CreditBalanceApplied { .. }
             | Event::CollectionPolicyRegistered { .. }
             | Event::CollectionActionTaken { .. } => super::obligations::apply(self, env)?,
+            Event::PoliciesRegistered { .. }
+            | Event::CustomerFactsSet { .. }
+            | Event::TierChanged { .. }
+            | Event::CompensationGranted { .. } => super::policies::apply(self, env)?,
         }
         Ok(())
     }

@@ -461,6 +461,16 @@ pub struct ServiceLevelTargets {
     pub response: BusinessDuration,
     /// Resolution within this much business time.
     pub resolution: BusinessDuration,
+    /// The customer's tier, when its service policy took part (the targets above are then
+    /// the shortest of the entitlement's and the tier's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier: Option<String>,
+    /// The targets the tier made shorter than the entitlement's (`response`, `resolution`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shortened_by_tier: Vec<String>,
+    /// How the tier's policy set the targets, readable.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tier_reasons: Vec<String>,
 }
 
 /// One entitlement as it stands at an instant (see `Crm::entitlements_of`).
