@@ -17,6 +17,7 @@ use crm_core::*;
 use rust_decimal::Decimal;
 
 mod story_3;
+mod story_4;
 
 /// The simulated clock: instants of the day, in UTC.
 fn at(hhmm: &str) -> Result<Instant> {
@@ -459,6 +460,11 @@ fn main() -> Result<()> {
 
     println!("\n== Story 3: a phone in 12 installments and a service plan, from the sale to today");
     for line in story_3::run(&mut desk.crm)? {
+        println!("{line}");
+    }
+
+    println!("\n== Story 4: low revenue, large potential: the preferred tier and its shorter SLA");
+    for line in story_4::run_story(&mut desk.crm)? {
         println!("{line}");
     }
 
