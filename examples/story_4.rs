@@ -12,49 +12,9 @@ use crm_core::process::InstanceData;
 use crm_core::*;
 use rust_decimal::Decimal;
 
-/// The organisation's policies, as a business user writes them (JSON).
-const POLICIES: &str = r#"{
-  "tiering": {
-    "tiers": ["standard", "gold"],
-    "table": {
-      "name": "tiering", "hit_policy": "first",
-      "inputs": [{"name": "revenue", "type": "money", "currency": "EUR"},
-                 {"name": "potential", "type": "money", "currency": "EUR"},
-                 {"name": "days_overdue", "type": "integer"}],
-      "outputs": [{"name": "tier", "type": "string"}],
-      "rules": [
-        {"id": "R1", "when": {"days_overdue": {"op": "gt", "value": 60}}, "then": {"tier": "standard"}},
-        {"id": "R2", "when": {"revenue": {"op": "ge", "value": "100000.00"}}, "then": {"tier": "gold"}},
-        {"id": "R3", "description": "small today, large potential",
-         "when": {"potential": {"op": "ge", "value": "100000.00"}, "revenue": {"op": "lt", "value": "5000.00"}},
-         "then": {"tier": "gold"}}
-      ]
-    }
-  },
-  "service": {
-    "tiers": ["standard", "gold"],
-    "cap_period": {"period": "calendar_month"},
-    "per_tier": {
-      "standard": {"routing_priority": 0, "compensation_cap": {"amount": "50.00", "currency": "EUR"}},
-      "gold": {"routing_priority": 2, "compensation_cap": {"amount": "100.00", "currency": "EUR"},
-               "sla": {"complaint": {"resolution": {"rule": "absolute", "duration": {"seconds": 14400}}}}}
-    }
-  },
-  "compensation": {
-    "tiers": ["standard", "gold"],
-    "approvals": [{"above": {"amount": "75.00", "currency": "EUR"}, "role": "supervisor"}],
-    "table": {
-      "name": "compensation", "hit_policy": "first",
-      "inputs": [{"name": "sla_breach_minutes", "type": "integer"}, {"name": "tier", "type": "string"}],
-      "outputs": [{"name": "credit", "type": "money", "currency": "EUR"}],
-      "rules": [
-        {"id": "C1", "when": {"sla_breach_minutes": {"op": "ge", "value": 60}, "tier": {"op": "eq", "value": "gold"}},
-         "then": {"credit": "25.00"}},
-        {"id": "C2", "when": {"sla_breach_minutes": {"op": "ge", "value": 60}}, "then": {"credit": "10.00"}}
-      ]
-    }
-  }
-}"#;
+/// The organisation's policies, as a business user writes them (JSON); the same file the
+/// engine's policy tests load.
+const POLICIES: &str = include_str!("../tests/fixtures/policy_set.json");
 
 fn instant(s: &str) -> Result<Instant> {
     s.parse()

@@ -30,53 +30,7 @@ fn d(s: &str) -> chrono::NaiveDate {
 }
 
 fn policies() -> PolicySet {
-    serde_json::from_str(
-        r#"{
-  "tiering": {
-    "tiers": ["standard", "gold"],
-    "table": {
-      "name": "tiering", "hit_policy": "first",
-      "inputs": [{"name": "revenue", "type": "money", "currency": "EUR"},
-                 {"name": "potential", "type": "money", "currency": "EUR"},
-                 {"name": "days_overdue", "type": "integer"}],
-      "outputs": [{"name": "tier", "type": "string"}],
-      "rules": [
-        {"id": "R1", "when": {"days_overdue": {"op": "gt", "value": 60}}, "then": {"tier": "standard"}},
-        {"id": "R2", "when": {"revenue": {"op": "ge", "value": "100000.00"}}, "then": {"tier": "gold"}},
-        {"id": "R3", "description": "small today, large potential",
-         "when": {"potential": {"op": "ge", "value": "100000.00"}, "revenue": {"op": "lt", "value": "5000.00"}},
-         "then": {"tier": "gold"}}
-      ]
-    }
-  },
-  "service": {
-    "tiers": ["standard", "gold"],
-    "cap_period": {"period": "calendar_month"},
-    "per_tier": {
-      "standard": {"routing_priority": 0, "compensation_cap": {"amount": "50.00", "currency": "EUR"}},
-      "gold": {"routing_priority": 2, "compensation_cap": {"amount": "100.00", "currency": "EUR"},
-               "sla": {"complaint": {"resolution": {"rule": "absolute", "duration": {"seconds": 14400}}}}}
-    }
-  },
-  "compensation": {
-    "tiers": ["standard", "gold"],
-    "approvals": [{"above": {"amount": "75.00", "currency": "EUR"}, "role": "supervisor"}],
-    "table": {
-      "name": "compensation", "hit_policy": "first",
-      "inputs": [{"name": "commitment_broken", "type": "boolean"},
-                 {"name": "sla_breach_minutes", "type": "integer"}],
-      "outputs": [{"name": "credit", "type": "money", "currency": "EUR"},
-                  {"name": "fee_waiver", "type": "boolean"}],
-      "rules": [
-        {"id": "C1", "when": {"commitment_broken": {"op": "eq", "value": true}}, "then": {"credit": "20.00"}},
-        {"id": "C2", "when": {"sla_breach_minutes": {"op": "ge", "value": 480}},
-         "then": {"credit": "30.00", "fee_waiver": true}}
-      ]
-    }
-  }
-}"#,
-    )
-    .unwrap()
+    serde_json::from_str(include_str!("../../tests/fixtures/policy_set.json")).unwrap()
 }
 
 fn run(crm: &mut Crm, at: &str, command: Command) -> Vec<EventEnvelope> {
