@@ -22,6 +22,8 @@ pub mod process;
 pub use calendar::{
     BusinessCalendar, BusinessDuration, Holiday, TimeRange, WeeklyHours, WorkingInterval,
 };
+#[cfg(feature = "sqlite")]
+pub use engine::SqliteStore;
 pub use engine::{
     Command, CommandEnvelope, Crm, Event, EventEnvelope, EventStore, InMemoryStore, Metadata,
 };
