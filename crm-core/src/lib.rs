@@ -26,6 +26,8 @@ mod stats;
 pub use calendar::{
     BusinessCalendar, BusinessDuration, Holiday, TimeRange, WeeklyHours, WorkingInterval,
 };
+#[cfg(feature = "sqlite")]
+pub use engine::SqliteStore;
 pub use engine::{
     Command, CommandEnvelope, Crm, Event, EventEnvelope, EventStore, InMemoryStore, Metadata,
 };

@@ -10,6 +10,8 @@
 //!   a retry may carry a fresh instant.
 //! - **Optimistic concurrency**: a command may name the version it expects its target stream
 //!   (the customer, the agreement ...) to have; another version is [`Error::VersionConflict`].
+//! - **Storage**: the log lives in an [`EventStore`]: [`InMemoryStore`] by default, a SQLite
+//!   file with the cargo feature `sqlite` (`SqliteStore`), or the host's own database.
 //! - **JSON**: [`Crm::execute_json`] takes a command envelope as JSON and returns the events
 //!   as JSON, so a host in any language can drive the engine. See `docs/json-contract.md`.
 
@@ -20,6 +22,8 @@ mod event;
 mod obligations;
 mod policies;
 mod processes;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 mod state;
 mod store;
 
@@ -28,6 +32,8 @@ pub use event::{Event, EventEnvelope, agreement_stream, customer_stream, ledger_
 pub use obligations::SettledRestriction;
 pub use policies::{COMPLAINT_KIND, HostFacts, PolicySettings, RegisteredPolicies};
 pub use processes::{BuiltinProcesses, ProcessStart, StartProcess, StoredDefinition};
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteStore;
 pub use state::{CrmState, KeyRecord};
 pub use store::{EventStore, InMemoryStore};
 
