@@ -15,6 +15,7 @@ use crm_core::party::{Channel, Consent, ConsentGrant, ContactPoint, Customer, Pu
 use crm_core::process::{InstanceData, Performer};
 use crm_core::*;
 use rust_decimal::Decimal;
+use std::path::{Path, PathBuf};
 
 mod story_3;
 mod story_4;
@@ -53,9 +54,49 @@ impl Desk {
     }
 }
 
+/// Prints a line of the report and keeps it for the report file.
+macro_rules! say {
+    ($out:expr, $($arg:tt)*) => {{
+        let line = format!($($arg)*);
+        println!("{line}");
+        $out.push_str(&line);
+        $out.push('\n');
+    }};
+}
+
+/// Where the report, the process diagrams and the event log go: the first argument, else
+/// `target/day-in-the-life`.
+fn output_dir() -> Result<PathBuf> {
+    let dir = std::env::args()
+        .nth(1)
+        .map_or_else(|| PathBuf::from("target/day-in-the-life"), PathBuf::from);
+    std::fs::create_dir_all(&dir).map_err(|e| Error::Storage {
+        message: format!("cannot create {}: {e}", dir.display()),
+    })?;
+    Ok(dir)
+}
+
+fn write(path: &Path, text: &str) -> Result<()> {
+    std::fs::write(path, text).map_err(|e| Error::Storage {
+        message: format!("cannot write {}: {e}", path.display()),
+    })
+}
+
 fn main() -> Result<()> {
+    let dir = output_dir()?;
+    let log_path = dir.join("events.sqlite");
+    // A fresh log on every run, so the day replays identically.
+    for suffix in ["", "-wal", "-shm"] {
+        let p = PathBuf::from(format!("{}{suffix}", log_path.display()));
+        if p.exists() {
+            std::fs::remove_file(&p).map_err(|e| Error::Storage {
+                message: format!("cannot remove {}: {e}", p.display()),
+            })?;
+        }
+    }
+    let mut out = String::new();
     let mut desk = Desk {
-        crm: Crm::new(),
+        crm: Crm::open(Box::new(crm_core::engine::SqliteStore::open(&log_path)?))?,
         log: Vec::new(),
         decisions: Vec::new(),
     };
@@ -379,21 +420,27 @@ fn main() -> Result<()> {
         },
     )?;
 
-    println!("crm-core: a day in the life (simulated clock, 2 March 2026)\n");
-    println!("== What happened");
+    say!(
+        out,
+        "crm-core: a day in the life (simulated clock, 2 March 2026)\n"
+    );
+    say!(out, "== What happened");
     for l in &desk.log {
-        println!("{l}");
+        say!(out, "{l}");
     }
 
     let id = AgreementId::new("AG-1")?;
     let now = at("17:00")?;
     let a = desk.crm.agreement(&id)?;
-    println!(
+    say!(
+        out,
         "\n== Agreement AG-1 at 17:00 (revision {}, stream version {})",
-        a.revision, a.version
+        a.revision,
+        a.version
     );
     for l in &a.lines {
-        println!(
+        say!(
+            out,
             "  line {} ({}) x{}: {} since {}",
             l.id,
             l.offering,
@@ -405,33 +452,37 @@ fn main() -> Result<()> {
         );
     }
     for e in &a.entitlements {
-        println!("  entitlement {} ({})", e.id, e.code);
+        say!(out, "  entitlement {} ({})", e.id, e.code);
     }
     let morning = desk.crm.agreement_as_of(&id, at("12:00")?)?;
-    println!(
+    say!(
+        out,
         "  as of 12:00 it was revision {} with quantity {}",
         morning.revision,
         morning.lines.first().map(|l| l.quantity).unwrap_or(0)
     );
 
-    println!("\n== Entitlement decisions, with their reasons");
+    say!(out, "\n== Entitlement decisions, with their reasons");
     for d in &desk.decisions {
-        println!("{d}");
+        say!(out, "{d}");
     }
 
-    println!("\n== Open processes at 17:00 (business calendar: support, Europe/Berlin)");
+    say!(
+        out,
+        "\n== Open processes at 17:00 (business calendar: support, Europe/Berlin)"
+    );
     let status = desk
         .crm
         .process_status(&InstanceId::new("COMPLAINT-1")?, now)?;
-    println!("  COMPLAINT-1 is at step {}", status.step);
+    say!(out, "  COMPLAINT-1 is at step {}", status.step);
     if let Some(r) = &status.resolution {
-        println!("  resolution: {r}");
+        say!(out, "  resolution: {r}");
     }
     if let Some(s) = &status.step_sla {
-        println!("  this step:  {s}");
+        say!(out, "  this step:  {s}");
     }
 
-    println!("\n== Commitments at 17:00");
+    say!(out, "\n== Commitments at 17:00");
     let cust = CustomerId::new("C-1001")?;
     for c in desk.crm.commitments_of(&cust)? {
         let covering = desk.crm.exceptions_covering(
@@ -450,7 +501,8 @@ fn main() -> Result<()> {
             ),
             (false, None) => "open".to_string(),
         };
-        println!(
+        say!(
+            out,
             "  {:<14} due {}  responsible: {:<28} {note}",
             c.id.as_str(),
             c.due_at.format("%d %b %H:%M"),
@@ -458,22 +510,53 @@ fn main() -> Result<()> {
         );
     }
 
-    println!("\n== Story 3: a phone in 12 installments and a service plan, from the sale to today");
+    say!(
+        out,
+        "\n== Story 3: a phone in 12 installments and a service plan, from the sale to today"
+    );
     for line in story_3::run(&mut desk.crm)? {
-        println!("{line}");
+        say!(out, "{line}");
     }
 
-    println!("\n== Story 4: low revenue, large potential: the preferred tier and its shorter SLA");
+    say!(
+        out,
+        "\n== Story 4: low revenue, large potential: the preferred tier and its shorter SLA"
+    );
     for line in story_4::run_story(&mut desk.crm)? {
-        println!("{line}");
+        say!(out, "{line}");
     }
 
     let events = desk.crm.events()?;
     let replayed = Crm::replay(&events)?;
-    println!(
-        "\n== The log: {} events; replaying them rebuilds the same state: {}",
+    let reopened = Crm::open(Box::new(crm_core::engine::SqliteStore::open(&log_path)?))?;
+    say!(
+        out,
+        "\n== The log: {} events in {}; replaying them rebuilds the same state: {}; reopening the file too: {}",
         events.len(),
-        replayed == *desk.crm.state()
+        log_path.display(),
+        replayed == *desk.crm.state(),
+        reopened.state() == desk.crm.state()
     );
+
+    // The diagrams of the processes the day used, next to the report.
+    let mut used: Vec<DefinitionId> = desk
+        .crm
+        .state()
+        .process_instances
+        .values()
+        .map(|i| i.definition().clone())
+        .collect();
+    used.sort();
+    used.dedup();
+    say!(out, "\n== Process diagrams (Mermaid)");
+    for id in used {
+        let def = desk.crm.process_definition(&id)?;
+        let path = dir.join(format!("{id}.mmd"));
+        write(&path, &def.to_mermaid())?;
+        say!(out, "  {}", path.display());
+    }
+    let report = dir.join("report.txt");
+    say!(out, "  report: {}", report.display());
+    write(&report, &out)?;
     Ok(())
 }
