@@ -17,6 +17,7 @@ mod command;
 mod decide;
 mod entitlements;
 mod event;
+mod interactions;
 mod obligations;
 mod policies;
 mod processes;
@@ -25,6 +26,7 @@ mod store;
 
 pub use command::{Command, CommandEnvelope, MAX_KEY_LEN, Metadata, NewCommitment};
 pub use event::{Event, EventEnvelope, agreement_stream, customer_stream, ledger_stream};
+pub use interactions::{InteractionUpdate, StartOptions};
 pub use obligations::SettledRestriction;
 pub use policies::{COMPLAINT_KIND, HostFacts, PolicySettings, RegisteredPolicies};
 pub use processes::{BuiltinProcesses, ProcessStart, StartProcess, StoredDefinition};

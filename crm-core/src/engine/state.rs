@@ -106,6 +106,9 @@ pub struct CrmState {
     /// The compensations granted, per customer, oldest first.
     #[serde(default)]
     pub compensations: BTreeMap<CustomerId, Vec<crate::policy::CompensationGranted>>,
+    /// Interactions by id.
+    #[serde(default)]
+    pub interactions: BTreeMap<crate::ids::InteractionId, crate::interaction::Interaction>,
 }
 
 fn missing(entity: &str, id: impl std::fmt::Display) -> Error {
@@ -299,6 +302,9 @@ impl CrmState {
             | Event::CustomerFactsSet { .. }
             | Event::TierChanged { .. }
             | Event::CompensationGranted { .. } => super::policies::apply(self, env)?,
+            Event::InteractionRecorded { .. } | Event::InteractionUpdated { .. } => {
+                super::interactions::apply(self, env)?;
+            }
         }
         Ok(())
     }
