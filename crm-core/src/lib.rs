@@ -7,6 +7,7 @@
 
 pub mod accountability;
 pub mod agreement;
+pub mod audit;
 pub mod calendar;
 pub mod catalog;
 pub mod engine;

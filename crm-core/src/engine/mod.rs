@@ -27,7 +27,7 @@ mod store;
 pub use command::{Command, CommandEnvelope, MAX_KEY_LEN, Metadata, NewCommitment};
 pub use event::{Event, EventEnvelope, agreement_stream, customer_stream, ledger_stream};
 pub use interactions::{InteractionUpdate, StartOptions};
-pub use obligations::SettledRestriction;
+pub use obligations::{SettledRestriction, TakenCollectionAction};
 pub use policies::{COMPLAINT_KIND, HostFacts, PolicySettings, RegisteredPolicies};
 pub use processes::{BuiltinProcesses, ProcessStart, StartProcess, StoredDefinition};
 pub use state::{CrmState, KeyRecord};

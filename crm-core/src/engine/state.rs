@@ -91,6 +91,9 @@ pub struct CrmState {
     /// The keys of the collection actions taken, per customer.
     #[serde(default)]
     pub collections_taken: BTreeMap<CustomerId, std::collections::BTreeSet<String>>,
+    /// The collection actions taken, per customer, in the order taken.
+    #[serde(default)]
+    pub collection_history: BTreeMap<CustomerId, Vec<super::TakenCollectionAction>>,
     /// The organisation's policies, once registered.
     #[serde(default)]
     pub policies: Option<super::RegisteredPolicies>,
