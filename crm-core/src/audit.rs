@@ -262,7 +262,11 @@ fn restrictions_without_debt(
 }
 
 /// The end of the extension of a commitment in force at `at`, if any (the latest).
-fn extension_until(crm: &Crm, commitment: &CommitmentId, at: Instant) -> Option<Instant> {
+pub(crate) fn extension_until(
+    crm: &Crm,
+    commitment: &CommitmentId,
+    at: Instant,
+) -> Option<Instant> {
     let scope = ExceptionScope::Commitment {
         commitment: commitment.clone(),
     };

@@ -23,6 +23,7 @@ pub mod party;
 pub mod policy;
 pub mod process;
 mod stats;
+pub mod view;
 
 pub use calendar::{
     BusinessCalendar, BusinessDuration, Holiday, TimeRange, WeeklyHours, WorkingInterval,
