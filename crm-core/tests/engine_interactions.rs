@@ -596,3 +596,69 @@ fn measures_through_the_engine_equal_hand_computed_values() {
     assert_eq!(phone.average_speed_of_answer_seconds, Some(dec("60")));
     assert_eq!(phone.csat.average, Some(dec("4")));
 }
+
+/// The 360 view's sentiment trend: a moving average of the last three sentiments, by hand.
+#[test]
+fn the_sentiment_trend_is_a_moving_average_of_the_last_three() {
+    let mut crm = base();
+    // sentiments 0.5, -0.5, (none), 0.2, 0.9 on consecutive days
+    for (n, s) in [Some("0.5"), Some("-0.5"), None, Some("0.2"), Some("0.9")]
+        .into_iter()
+        .enumerate()
+    {
+        let mut i = contact(
+            &format!("S-{n}"),
+            "C1",
+            Channel::Phone,
+            "billing",
+            &format!("2026-03-1{n}T10:00:00Z"),
+        );
+        i.sentiment = s.map(dec);
+        record(&mut crm, "2026-03-20T00:00:00Z", i, None).unwrap();
+    }
+    let c1 = CustomerId::new("C1").unwrap();
+    let view = crm
+        .customer_360(&c1, t("2026-03-20T00:00:00Z"), 10)
+        .unwrap();
+    let trend: Vec<(&str, Decimal)> = view
+        .sentiment_trend
+        .iter()
+        .map(|p| (p.interaction.as_str(), p.moving_average))
+        .collect();
+    assert_eq!(
+        trend,
+        vec![
+            ("S-0", dec("0.5")),
+            // (0.5 - 0.5) / 2
+            ("S-1", dec("0")),
+            // (0.5 - 0.5 + 0.2) / 3 = 0.0666.. -> 0.07
+            ("S-3", dec("0.07")),
+            // (-0.5 + 0.2 + 0.9) / 3
+            ("S-4", dec("0.2")),
+        ]
+    );
+    // last_n keeps the newest points and interactions; the instant hides later contacts
+    let view = crm.customer_360(&c1, t("2026-03-13T12:00:00Z"), 2).unwrap();
+    assert_eq!(
+        view.interactions
+            .iter()
+            .map(|i| i.id.as_str())
+            .collect::<Vec<_>>(),
+        vec!["S-3", "S-2"]
+    );
+    assert_eq!(
+        view.sentiment_trend
+            .iter()
+            .map(|p| p.interaction.as_str())
+            .collect::<Vec<_>>(),
+        vec!["S-1", "S-3"]
+    );
+    assert!(
+        crm.customer_360(
+            &CustomerId::new("NOBODY").unwrap(),
+            t("2026-03-13T12:00:00Z"),
+            2
+        )
+        .is_err()
+    );
+}
