@@ -444,6 +444,9 @@ fn story_1_device_insurance_loan_device_extension_and_a_broken_callback() {
         .unwrap();
     assert_eq!(unit.counts.broken, 1);
     assert_eq!(unit.broken[0].id.as_str(), "K-CB");
+    // replay rebuilds the same record, byte for byte
+    let replayed = Crm::replay(&crm.events().unwrap()).unwrap();
+    assert_eq!(serde_json::to_string(&replayed).unwrap(), state_json(&crm));
 }
 
 #[test]
@@ -707,4 +710,7 @@ fn story_5_a_chat_complaint_over_a_weekend_within_the_tiers_sla() {
     assert!(view.open_processes.is_empty());
     assert!(view.alerts.is_empty(), "{:?}", view.alerts);
     assert_eq!(view.interactions.len(), 1);
+    assert_eq!(view.interactions[0].feedback.csat, Some(5));
+    let replayed = Crm::replay(&crm.events().unwrap()).unwrap();
+    assert_eq!(serde_json::to_string(&replayed).unwrap(), state_json(&crm));
 }
