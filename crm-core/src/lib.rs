@@ -7,6 +7,7 @@
 
 pub mod accountability;
 pub mod agreement;
+pub mod audit;
 pub mod calendar;
 pub mod catalog;
 pub mod engine;
@@ -22,6 +23,7 @@ pub mod party;
 pub mod policy;
 pub mod process;
 mod stats;
+pub mod view;
 
 pub use calendar::{
     BusinessCalendar, BusinessDuration, Holiday, TimeRange, WeeklyHours, WorkingInterval,

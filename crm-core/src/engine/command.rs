@@ -377,6 +377,22 @@ pub enum Command {
         /// The action's key.
         key: String,
     },
+    /// Record a contact with a customer (see `docs/interactions.md`); with `start_process`,
+    /// the process its kind classifies to starts in the same event.
+    RecordInteraction {
+        /// The interaction.
+        interaction: crate::interaction::Interaction,
+        /// Start the process the interaction's kind classifies to (when it links none).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        start_process: Option<crate::engine::StartOptions>,
+    },
+    /// Close an open interaction or add what arrived later (outcome, survey, sentiment).
+    UpdateInteraction {
+        /// The interaction.
+        interaction: crate::ids::InteractionId,
+        /// What changes.
+        update: crate::engine::InteractionUpdate,
+    },
 }
 
 impl Command {
@@ -417,6 +433,8 @@ impl Command {
             Command::SetCustomerFacts { .. } => "set_customer_facts",
             Command::AssignTiers { .. } => "assign_tiers",
             Command::GrantCompensation { .. } => "grant_compensation",
+            Command::RecordInteraction { .. } => "record_interaction",
+            Command::UpdateInteraction { .. } => "update_interaction",
         }
     }
 }

@@ -367,6 +367,14 @@ pub(super) fn decide(
         | Command::SetCustomerFacts { .. }
         | Command::AssignTiers { .. }
         | Command::GrantCompensation { .. } => super::policies::decide(state, meta, command),
+        Command::RecordInteraction {
+            interaction,
+            start_process,
+        } => super::interactions::decide_record(state, meta, interaction, start_process.as_ref()),
+        Command::UpdateInteraction {
+            interaction,
+            update,
+        } => super::interactions::decide_update(state, meta, interaction, update),
     }
 }
 

@@ -266,6 +266,20 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         line_entry: Option<LineStatusEntry>,
     },
+    /// An interaction was recorded (and, when asked, the process its kind classifies to
+    /// started).
+    InteractionRecorded {
+        /// The interaction, with `process` filled when a process started.
+        interaction: crate::interaction::Interaction,
+        /// The process started, with its SLA targets.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        process: Option<ProcessStart>,
+    },
+    /// An interaction was closed or completed.
+    InteractionUpdated {
+        /// The interaction as it is now.
+        interaction: crate::interaction::Interaction,
+    },
 }
 
 impl Event {
@@ -304,6 +318,8 @@ impl Event {
             Event::CustomerFactsSet { .. } => "customer_facts_set",
             Event::TierChanged { .. } => "tier_changed",
             Event::CompensationGranted { .. } => "compensation_granted",
+            Event::InteractionRecorded { .. } => "interaction_recorded",
+            Event::InteractionUpdated { .. } => "interaction_updated",
         }
     }
 }

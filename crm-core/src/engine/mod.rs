@@ -19,6 +19,7 @@ mod command;
 mod decide;
 mod entitlements;
 mod event;
+mod interactions;
 mod obligations;
 mod policies;
 mod processes;
@@ -29,7 +30,8 @@ mod store;
 
 pub use command::{Command, CommandEnvelope, MAX_KEY_LEN, Metadata, NewCommitment};
 pub use event::{Event, EventEnvelope, agreement_stream, customer_stream, ledger_stream};
-pub use obligations::SettledRestriction;
+pub use interactions::{InteractionUpdate, StartOptions};
+pub use obligations::{SettledRestriction, TakenCollectionAction};
 pub use policies::{COMPLAINT_KIND, HostFacts, PolicySettings, RegisteredPolicies};
 pub use processes::{BuiltinProcesses, ProcessStart, StartProcess, StoredDefinition};
 #[cfg(feature = "sqlite")]

@@ -686,6 +686,36 @@ fn actions_of(
     )
 }
 
+/// A collection action as it was taken, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TakenCollectionAction {
+    /// When it was taken.
+    pub at: Instant,
+    /// The action as it was due then.
+    pub action: CollectionAction,
+}
+
+impl CrmState {
+    /// The approved exception of `customer` in force at `at` that suspends collection `step`
+    /// for `target`, as the collection ladder sees it (the step kind for the whole customer,
+    /// the line, or the agreement).
+    pub fn collection_suppression(
+        &self,
+        customer: &CustomerId,
+        target: &CollectionTarget,
+        step: CollectionStepKind,
+        at: Instant,
+    ) -> Option<Suppression> {
+        EngineCollections {
+            state: self,
+            customer,
+            at,
+        }
+        .exception_covering(target, step, at)
+    }
+}
+
 /// A line restricted for non-payment whose own debt past due is settled: the host may lift
 /// the restriction (`change_line_status` with `lift_restriction`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -844,6 +874,14 @@ pub(super) fn apply(state: &mut CrmState, env: &EventEnvelope) -> Result<()> {
                 .entry(customer.clone())
                 .or_default()
                 .insert(action.key.clone());
+            state
+                .collection_history
+                .entry(customer.clone())
+                .or_default()
+                .push(TakenCollectionAction {
+                    at: env.at,
+                    action: action.clone(),
+                });
         }
         _ => {}
     }

@@ -91,6 +91,9 @@ pub struct CrmState {
     /// The keys of the collection actions taken, per customer.
     #[serde(default)]
     pub collections_taken: BTreeMap<CustomerId, std::collections::BTreeSet<String>>,
+    /// The collection actions taken, per customer, in the order taken.
+    #[serde(default)]
+    pub collection_history: BTreeMap<CustomerId, Vec<super::TakenCollectionAction>>,
     /// The organisation's policies, once registered.
     #[serde(default)]
     pub policies: Option<super::RegisteredPolicies>,
@@ -106,6 +109,9 @@ pub struct CrmState {
     /// The compensations granted, per customer, oldest first.
     #[serde(default)]
     pub compensations: BTreeMap<CustomerId, Vec<crate::policy::CompensationGranted>>,
+    /// Interactions by id.
+    #[serde(default)]
+    pub interactions: BTreeMap<crate::ids::InteractionId, crate::interaction::Interaction>,
 }
 
 fn missing(entity: &str, id: impl std::fmt::Display) -> Error {
@@ -299,6 +305,9 @@ impl CrmState {
             | Event::CustomerFactsSet { .. }
             | Event::TierChanged { .. }
             | Event::CompensationGranted { .. } => super::policies::apply(self, env)?,
+            Event::InteractionRecorded { .. } | Event::InteractionUpdated { .. } => {
+                super::interactions::apply(self, env)?;
+            }
         }
         Ok(())
     }
