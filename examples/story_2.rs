@@ -126,10 +126,11 @@ pub fn run_story(crm: &mut Crm) -> Result<Vec<String>> {
     let report = crm.accountability(instant("2026-03-02T17:00:00Z")?)?;
     for p in &report.parties {
         for line in &p.broken {
-            if line.id.as_str() == "MEAL-BA117" {
+            let c = &line.commitment;
+            if c.id.as_str() == "MEAL-BA117" {
                 out.push(format!(
                     "  broken promise {}: made by {}, responsible {} ({})",
-                    line.id, line.made_by, line.responsible, line.description
+                    c.id, c.made_by, c.responsible, c.description
                 ));
             }
         }

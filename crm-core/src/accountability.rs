@@ -22,7 +22,7 @@
 use crate::Instant;
 use crate::agreement::{Commitment, CommitmentState, PartyRef};
 use crate::error::Result;
-use crate::ids::{AgreementId, CommitmentId, CustomerId, PartnerId};
+use crate::ids::PartnerId;
 use crate::stats::{Mean, seconds, share};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -114,34 +114,14 @@ impl Tally {
     }
 }
 
-/// A broken or overdue commitment, as listed in a report.
+/// A broken or overdue commitment, as listed in a report: the commitment as it stood at the
+/// report's instant (a close after that instant is left out), where it stood, and how late.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommitmentLine {
-    /// The commitment.
-    pub id: CommitmentId,
-    /// The customer it was made to.
-    pub customer: CustomerId,
-    /// The agreement it belongs to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub agreement: Option<AgreementId>,
-    /// What was promised.
-    pub description: String,
-    /// Who made the promise.
-    pub made_by: PartyRef,
-    /// Who had to keep it.
-    pub responsible: PartyRef,
-    /// When it was made.
-    pub made_at: Instant,
-    /// When it was due.
-    pub due_at: Instant,
+    /// The commitment (with who made it and who had to keep it).
+    pub commitment: Commitment,
     /// Where it stood at the report's instant.
     pub standing: Standing,
-    /// When it was closed (broken), if by the report's instant.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub closed_at: Option<Instant>,
-    /// Why it was broken, when recorded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub close_reason: Option<String>,
     /// How late, in seconds: overdue, until the report's instant; broken, until it was
     /// declared broken (`None` when broken before its due time or at an unknown time).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -229,18 +209,16 @@ fn delay(c: &Commitment, s: Standing, at: Instant) -> Result<Option<Decimal>> {
 }
 
 fn line(c: &Commitment, s: Standing, delay_seconds: Option<Decimal>) -> CommitmentLine {
+    let mut commitment = c.clone();
+    if s != Standing::Broken {
+        // closed after the report's instant: as it stood then, it was open
+        commitment.state = crate::agreement::CommitmentState::Open;
+        commitment.closed_at = None;
+        commitment.close_reason = None;
+    }
     CommitmentLine {
-        id: c.id.clone(),
-        customer: c.customer.clone(),
-        agreement: c.agreement.clone(),
-        description: c.description.clone(),
-        made_by: c.made_by.clone(),
-        responsible: c.responsible.clone(),
-        made_at: c.made_at,
-        due_at: c.due_at,
+        commitment,
         standing: s,
-        closed_at: c.closed_at.filter(|_| s == Standing::Broken),
-        close_reason: c.close_reason.clone().filter(|_| s == Standing::Broken),
         delay_seconds,
     }
 }
@@ -309,7 +287,10 @@ where
     }
 
     let by_due = |a: &CommitmentLine, b: &CommitmentLine| {
-        a.due_at.cmp(&b.due_at).then_with(|| a.id.cmp(&b.id))
+        a.commitment
+            .due_at
+            .cmp(&b.commitment.due_at)
+            .then_with(|| a.commitment.id.cmp(&b.commitment.id))
     };
     let parties = groups
         .into_iter()
@@ -352,6 +333,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::{CommitmentId, CustomerId};
 
     fn t(s: &str) -> Instant {
         s.parse().unwrap()

@@ -225,9 +225,9 @@ fn the_fixture_reports_as_computed_by_hand() {
     assert_eq!(back.share_of_all_overdue, Some(dec("0.3333")));
     assert_eq!(back.average_delay_seconds, Some(dec("86400")));
     assert_eq!(back.broken.len(), 1);
-    assert_eq!(back.broken[0].id.as_str(), "CM-10");
+    assert_eq!(back.broken[0].commitment.id.as_str(), "CM-10");
     assert_eq!(back.broken[0].delay_seconds, None);
-    assert_eq!(back.overdue[0].id.as_str(), "CM-04");
+    assert_eq!(back.overdue[0].commitment.id.as_str(), "CM-04");
     assert_eq!(back.overdue[0].delay_seconds, Some(dec("86400")));
 
     let agent = &r.parties[1];
@@ -249,7 +249,7 @@ fn the_fixture_reports_as_computed_by_hand() {
     assert_eq!(customer.overdue[0].delay_seconds, Some(dec("172800")));
     // Closed after the report's instant: shown as it stood then.
     assert_eq!(customer.overdue[0].standing, Standing::Overdue);
-    assert_eq!(customer.overdue[0].closed_at, None);
+    assert_eq!(customer.overdue[0].commitment.closed_at, None);
 
     // Partner scorecards.
     let agent = &r.partners[0];
@@ -274,19 +274,22 @@ fn story_2_the_record_shows_who_promised_and_who_failed() {
         .find(|p| p.responsible == partner(CARRIER))
         .unwrap();
     let meal = &carrier.broken[0];
-    assert_eq!(meal.id.as_str(), "CM-01");
-    assert_eq!(meal.made_by, partner(AGENT));
-    assert_eq!(meal.responsible, partner(CARRIER));
-    assert_eq!(meal.description, "special meal on flight SK 123");
-    assert_eq!(meal.close_reason.as_deref(), Some("meal not loaded"));
+    assert_eq!(meal.commitment.id.as_str(), "CM-01");
+    assert_eq!(meal.commitment.made_by, partner(AGENT));
+    assert_eq!(meal.commitment.responsible, partner(CARRIER));
+    assert_eq!(meal.commitment.description, "special meal on flight SK 123");
+    assert_eq!(
+        meal.commitment.close_reason.as_deref(),
+        Some("meal not loaded")
+    );
     assert_eq!(meal.delay_seconds, Some(dec("7200")));
     let json = serde_json::to_value(meal).unwrap();
     assert_eq!(
-        json["made_by"],
+        json["commitment"]["made_by"],
         serde_json::json!({"type": "partner", "partner": AGENT})
     );
     assert_eq!(
-        json["responsible"],
+        json["commitment"]["responsible"],
         serde_json::json!({"type": "partner", "partner": CARRIER})
     );
     assert_eq!(json["standing"], "broken");
@@ -395,7 +398,7 @@ proptest! {
                 prop_assert!(in_unit(s), "{s:?}");
             }
             for l in p.broken.iter().chain(&p.overdue) {
-                prop_assert_eq!(&l.responsible, &p.responsible);
+                prop_assert_eq!(&l.commitment.responsible, &p.responsible);
                 prop_assert!(l.delay_seconds.is_none_or(|d| d > Decimal::ZERO));
             }
         }

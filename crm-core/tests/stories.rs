@@ -443,7 +443,7 @@ fn story_1_device_insurance_loan_device_extension_and_a_broken_callback() {
         .find(|p| p.responsible == service())
         .unwrap();
     assert_eq!(unit.counts.broken, 1);
-    assert_eq!(unit.broken[0].id.as_str(), "K-CB");
+    assert_eq!(unit.broken[0].commitment.id.as_str(), "K-CB");
     // replay rebuilds the same record, byte for byte
     let replayed = Crm::replay(&crm.events().unwrap()).unwrap();
     assert_eq!(serde_json::to_string(&replayed).unwrap(), state_json(&crm));
@@ -505,8 +505,11 @@ fn story_2_the_travel_agent_promised_the_carrier_broke_it() {
         .unwrap();
     assert_eq!(carrier.counts.broken, 1);
     assert_eq!(carrier.share_of_all_broken, Some(dec("1")));
-    assert_eq!(carrier.broken[0].made_by, partner("TRAVEL-AGENT"));
-    assert_eq!(carrier.broken[0].responsible, partner("CARRIER"));
+    assert_eq!(
+        carrier.broken[0].commitment.made_by,
+        partner("TRAVEL-AGENT")
+    );
+    assert_eq!(carrier.broken[0].commitment.responsible, partner("CARRIER"));
     let card = |id: &str| {
         report
             .partners
