@@ -8,8 +8,8 @@
 #![no_main]
 
 use chrono::{DateTime, Utc};
-use crm_core::calendar::{BusinessCalendar, BusinessDuration, TimeRange};
 use crm_core::calendar::MAX_BUSINESS_SECONDS;
+use crm_core::calendar::{BusinessCalendar, BusinessDuration, TimeRange};
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
@@ -56,7 +56,11 @@ fn instant(u: &mut Unstructured<'_>) -> Result<DateTime<Utc>> {
         2 => min + u.int_in_range(0..=10_000_000)?,
         _ => 1_767_225_600 + u.int_in_range(-4_000_000_000i64..=4_000_000_000)?,
     };
-    let nanos = if u.arbitrary()? { u.int_in_range(0..=999_999_999)? } else { 0 };
+    let nanos = if u.arbitrary()? {
+        u.int_in_range(0..=999_999_999)?
+    } else {
+        0
+    };
     Ok(DateTime::from_timestamp(secs, nanos).unwrap_or(DateTime::<Utc>::MIN_UTC))
 }
 

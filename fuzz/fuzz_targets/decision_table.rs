@@ -18,7 +18,10 @@ fuzz_target!(|data: &[u8]| {
     };
     let json = table.to_json().expect("a built table serializes");
     let again = DecisionTable::from_json(&json).expect("a built table's JSON builds again");
-    assert!(again.spec() == table.spec(), "the JSON round trip changed the table");
+    assert!(
+        again.spec() == table.spec(),
+        "the JSON round trip changed the table"
+    );
     let _ = table.overlapping_rules();
     let _ = table.unreachable_rules();
     for line in facts.lines().take(8) {

@@ -19,7 +19,8 @@ fn setup_events() -> &'static [EventEnvelope] {
         let catalogue: serde_json::Value = serde_json::from_str(CATALOGUE).expect("the catalogue");
         let mut crm = Crm::new();
         for command in catalogue["setup"].as_array().expect("a setup list") {
-            crm.execute_json(&command.to_string()).expect("a setup command");
+            crm.execute_json(&command.to_string())
+                .expect("a setup command");
         }
         crm.events().expect("the setup events")
     })
@@ -39,5 +40,8 @@ fuzz_target!(|data: &[u8]| {
     }
     let events = crm.events().expect("the events");
     let replayed = Crm::replay(&events).expect("a replay");
-    assert!(&replayed == crm.state(), "the replay differs from the state");
+    assert!(
+        &replayed == crm.state(),
+        "the replay differs from the state"
+    );
 });

@@ -20,5 +20,8 @@ fuzz_target!(|data: &[u8]| {
     let again: ProcessDefinition =
         serde_json::from_str(&json).expect("a valid definition's JSON decodes again");
     let json_again = serde_json::to_string(&again).expect("a definition serializes");
-    assert_eq!(json, json_again, "the JSON round trip changed the definition");
+    assert_eq!(
+        json, json_again,
+        "the JSON round trip changed the definition"
+    );
 });
