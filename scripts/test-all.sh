@@ -9,6 +9,8 @@
 #                    runs the JUnit 5 tests (Kotlin and Java) on the JVM
 #   4. Swift:        generate Swift + header + modulemap and check the declared API; run the
 #                    Swift test only when a toolchain is on PATH
+#   5. Fuzz:         build the cargo-fuzz targets of fuzz/ and run each ~25 s (FUZZ_SECONDS);
+#                    cargo-fuzz is installed into target/cargo-tools (scripts/fuzz.sh)
 #
 # Everything it needs it installs itself: the Python tools go to target/py-tools (reused while
 # crm-py/requirements-test.txt is unchanged), Maven resolves its own dependencies.
@@ -112,8 +114,12 @@ RUST_BACKTRACE=0 mvn -B -ntp -f crm-ffi/kotlin/pom.xml \
 section "Swift" "generate source, header and modulemap; check the declared API"
 bash crm-ffi/swift/check.sh "$TARGET"
 
+# ------------------------------------------------------------------------------------------
+section "Fuzz" "every fuzz target briefly, so that none rots (docs/fuzzing.md runs them long)"
+bash scripts/fuzz.sh "${FUZZ_SECONDS:-25}"
+
 section "done" "summary"
 echo "time per language:"
 printf '  %s\n' "${TIMES[@]}"
 echo "total        $((SECONDS))s"
-echo "test-all: 4 passed, 0 failed"
+echo "test-all: 5 passed, 0 failed"

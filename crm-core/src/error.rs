@@ -124,7 +124,7 @@ pub enum Error {
         reasons: Vec<String>,
     },
     /// A definition is not well formed; every problem found is listed.
-    #[error("invalid {what}: {}", problems.join("; "))]
+    #[error("invalid {what}: {}", list_problems(problems))]
     InvalidDefinition {
         /// What was being built, e.g. `process definition "complaint"`.
         what: String,
@@ -157,6 +157,23 @@ pub enum Error {
 
 /// Longest value quoted verbatim in an error message; longer values are shortened.
 const MAX_QUOTED: usize = 120;
+
+/// How many problems the message of [`Error::InvalidDefinition`] lists (the error keeps all).
+const MAX_LISTED: usize = 20;
+
+/// The problems of a definition for a message: the first [`MAX_LISTED`], then how many more.
+fn list_problems(problems: &[String]) -> String {
+    let mut s = problems
+        .iter()
+        .take(MAX_LISTED)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join("; ");
+    if problems.len() > MAX_LISTED {
+        s.push_str(&format!("; and {} more", problems.len() - MAX_LISTED));
+    }
+    s
+}
 
 impl Error {
     /// The flat kind of this error.
@@ -265,6 +282,17 @@ mod tests {
         assert!(msg.len() < 300, "{msg}");
         assert!(msg.contains("10000 bytes"));
         assert_eq!(e.kind(), ErrorKind::Validation);
+    }
+
+    #[test]
+    fn definition_messages_list_at_most_twenty_problems() {
+        let e = Error::InvalidDefinition {
+            what: "business calendar \"x\"".into(),
+            problems: (0..100_000).map(|i| format!("problem {i}")).collect(),
+        };
+        let msg = e.to_string();
+        assert!(msg.ends_with("problem 19; and 99980 more"), "{msg}");
+        assert!(msg.len() < 400, "{msg}");
     }
 
     #[test]
