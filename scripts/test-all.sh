@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test in every language. This is the README's test command; .ci/run calls it.
 #
-#   1. Rust:         cargo fmt --check, clippy (-D warnings), cargo test --workspace
+#   1. Rust:         cargo fmt --check, clippy (-D warnings), cargo test --workspace, and the
+#                    benchmarks' smoke run (small inputs, answers checked, no timing targets)
 #   2. Python:       maturin builds the wheel; a FRESH venv installs it; pytest, stubtest and the
 #                    Python example run there (never against the source tree)
 #   3. Kotlin/Java:  build libcrm_ffi, generate Kotlin (library mode), Maven compiles it and
@@ -39,6 +40,8 @@ section "Rust" "format, lints, tests"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
+# The benchmarks in smoke mode, so they never rot (the timed run is `bash bench/run.sh`).
+cargo test -p crm-core --bench '*' --locked
 
 # ------------------------------------------------------------------------------------------
 section "Python" "build the wheel, install it in a fresh venv, pytest, stubtest, example"
