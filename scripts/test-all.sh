@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test in every language. This is the README's test command; .ci/run calls it.
 #
-#   1. Rust:         cargo fmt --check, clippy (-D warnings), cargo test --workspace, and
-#                    crm-core again with its `sqlite` feature (clippy and tests)
+#   1. Rust:         cargo fmt --check, clippy (-D warnings), cargo test --workspace,
+#                    crm-core again with its `sqlite` feature (clippy and tests), and the
+#                    benchmarks' smoke run (small inputs, answers checked, no timing targets)
 #   2. Python:       maturin builds the wheel; a FRESH venv installs it; pytest, stubtest and the
 #                    Python example run there (never against the source tree)
 #   3. Kotlin/Java:  build libcrm_ffi, generate Kotlin (library mode), Maven compiles it and
@@ -45,6 +46,8 @@ cargo test --workspace --locked
 # The SQLite event store is behind crm-core's `sqlite` feature (off in the pure core).
 cargo clippy -p crm-core --all-targets --features sqlite --locked -- -D warnings
 cargo test -p crm-core --features sqlite --locked
+# The benchmarks in smoke mode, so they never rot (the timed run is `bash bench/run.sh`).
+cargo test -p crm-core --bench '*' --locked
 
 # ------------------------------------------------------------------------------------------
 section "Python" "build the wheel, install it in a fresh venv, pytest, stubtest, example"

@@ -15,7 +15,12 @@ use crm_core::{AgreementId, CustomerId, LineId, Money, PaymentId, PlanId};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-const CUSTOMERS: usize = 100_000;
+#[path = "support/mod.rs"]
+mod summary;
+
+fn customers() -> usize {
+    summary::pick(100_000, 500)
+}
 
 fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
@@ -25,9 +30,9 @@ fn build() -> (Vec<Ledger>, Vec<Payment>) {
     let eur = crm_core::Currency::new("EUR").unwrap();
     let at = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
     let paid_at = Utc.with_ymd_and_hms(2025, 7, 10, 9, 0, 0).unwrap();
-    let mut ledgers = Vec::with_capacity(CUSTOMERS);
-    let mut payments = Vec::with_capacity(CUSTOMERS);
-    for i in 0..CUSTOMERS {
+    let mut ledgers = Vec::with_capacity(customers());
+    let mut payments = Vec::with_capacity(customers());
+    for i in 0..customers() {
         let customer = CustomerId::new(format!("C{i}")).unwrap();
         let agreement = AgreementId::new(format!("A{i}")).unwrap();
         let device = PaymentPlan::new(

@@ -412,7 +412,8 @@ impl Money {
         self.amount.mantissa()
     }
 
-    fn from_minor_i128(minor: i128, currency: Currency) -> Result<Self> {
+    /// An amount given in minor units as `i128`; an overflow error beyond the decimal range.
+    pub(crate) fn from_minor_i128(minor: i128, currency: Currency) -> Result<Self> {
         let amount = Decimal::try_from_i128_with_scale(minor, currency.exponent())
             .map_err(|_| Error::overflow("money"))?;
         Ok(Money { amount, currency })

@@ -106,9 +106,19 @@ impl Fenwick {
             self.tree.push(Decimal::ZERO);
         }
         let i = self.tree.len();
-        let covered = self
-            .prefix(i - 1)
-            .saturating_sub(self.prefix(i - lowbit(i)));
+        // `tree[i]` covers entries `i - lowbit(i) + 1 ..= i`: the new value plus the nodes
+        // that tile `i - lowbit(i) + 1 ..= i - 1` (j = i-1, then j -= lowbit(j) while above
+        // `i - lowbit(i)`). That is `prefix(i - 1) - prefix(i - lowbit(i))` in amortized O(1)
+        // steps instead of two O(log n) walks.
+        let stop = i - lowbit(i);
+        let mut covered = Decimal::ZERO;
+        let mut j = i - 1;
+        while j > stop {
+            if let Some(v) = self.tree.get(j) {
+                covered = covered.saturating_add(*v);
+            }
+            j &= j - 1;
+        }
         self.tree.push(value.saturating_add(covered));
     }
 
@@ -423,7 +433,12 @@ impl UsageBook {
         self.check_new(&record)?;
         let id = record.id.clone();
         let e = record.entitlement.clone();
-        let index = self.ledgers.entry(e.clone()).or_default().push(record)?;
+        // Look the ledger up before cloning its key: most uses go to a ledger that exists.
+        let ledger = match self.ledgers.get_mut(&e) {
+            Some(l) => l,
+            None => self.ledgers.entry(e.clone()).or_default(),
+        };
+        let index = ledger.push(record)?;
         self.owner.insert(id, (e, index));
         Ok(())
     }

@@ -974,16 +974,27 @@ impl Ledger {
         let mut remaining = amount;
         match rule {
             AllocationRule::OldestDueFirst => {
+                // The hot loop works in minor units: every amount in the ledger is in its
+                // currency at the currency's scale (checked on the way in), so integer
+                // arithmetic on the cents gives exactly what `Money` arithmetic would.
+                let currency = amount.currency();
+                let mut left = amount.minor_units();
+                takes.reserve(self.hot.len().min(16));
                 for (i, h) in self.hot.iter().enumerate() {
-                    if !remaining.is_positive() {
+                    if left <= 0 {
                         break;
                     }
-                    if h.open.is_positive() {
-                        let take = h.open.min(&remaining)?;
-                        remaining = remaining.checked_sub(&take)?;
-                        takes.push((i, take));
+                    let open = h.open.minor_units();
+                    if open > 0 {
+                        if h.open.currency() != currency {
+                            return Err(mismatch(h.open.currency(), currency));
+                        }
+                        let take = open.min(left);
+                        left -= take;
+                        takes.push((i, Money::from_minor_i128(take, currency)?));
                     }
                 }
+                remaining = Money::from_minor_i128(left, currency)?;
             }
             AllocationRule::ToCharges { charge_ids } => {
                 for id in charge_ids {

@@ -1,0 +1,294 @@
+//! Memory per typical agreement (issue #10): 10 lines, 10 entitlements, 24 charges and 100
+//! usage records, measured with a counting global allocator (net bytes requested from the
+//! allocator and still held), not estimated.
+//!
+//! * **Engine state**: `Crm::replay` of the events of N customers, each with one such agreement
+//!   (10 lines of an offering with one quota entitlement, 10 uses per entitlement), minus the
+//!   state replayed from the events of N customers alone. It covers the agreement, its lines
+//!   and their status history, its entitlements, the usage records with their index, and the
+//!   engine's per-stream bookkeeping. The event log is the store's, not the state's: it is
+//!   reported for information.
+//! * **Ledger**: N `obligation::Ledger`s with 24 charges each (12 device installments, 12
+//!   months of service), as a `Vec<Ledger>` holds them (the obligations are not in the engine
+//!   state yet).
+//!
+//! The target is met when state + ledger per agreement is at most 8 KiB. `MEM_DEBUG=1` also
+//! prints a breakdown (the usage book alone, the agreement without uses, struct sizes).
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+#[path = "support/mod.rs"]
+mod summary;
+#[path = "../tests/entitlement_support/mod.rs"]
+mod support;
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use crm_core::catalog::{Offering, OfferingKind};
+use crm_core::entitlement::{EntitlementKind, EntitlementTemplate, Window};
+use crm_core::obligation::{
+    BillingTiming, Frequency, Ledger, PaymentPlan, PaymentType, Periodicity, ScheduleInput,
+};
+use crm_core::party::Channel;
+use crm_core::*;
+use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
+use std::alloc::System;
+use std::hint::black_box;
+use summary::{Summary, Unit, pick};
+use support::*;
+
+#[global_allocator]
+static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
+
+/// Net bytes held after `f` that were allocated while it ran (its result kept alive).
+fn held<R>(f: impl FnOnce() -> R) -> (R, i64) {
+    let region = Region::new(GLOBAL);
+    let out = f();
+    let s = region.change();
+    let net = s.bytes_allocated as i64 - s.bytes_deallocated as i64 + s.bytes_reallocated as i64;
+    (out, net)
+}
+
+const LINES: usize = 10;
+const USES: usize = 100;
+
+fn engine(customers: usize, with_agreements: bool) -> Crm {
+    engine_u(customers, with_agreements, USES)
+}
+
+fn engine_u(customers: usize, with_agreements: bool, uses_n: usize) -> Crm {
+    let mut crm = Crm::new();
+    let offering = Offering {
+        id: OfferingId::new("PLAN").unwrap(),
+        name: "Mobile line".into(),
+        kind: OfferingKind::Service,
+        entitlements: vec![EntitlementTemplate {
+            code: "data_pass".into(),
+            kind: EntitlementKind::Quota {
+                uses: 1000,
+                window: Window::RollingDays { days: 365 },
+                per_channel: vec![],
+            },
+            conditions: Default::default(),
+            valid_days: None,
+        }],
+    };
+    crm.execute(&env(
+        "2026-01-01T09:00:00Z",
+        Command::AddOffering { offering },
+    ))
+    .unwrap();
+    let start = t("2026-01-02T09:00:00Z");
+    for c in 0..customers {
+        let cid = format!("C{c:07}");
+        crm.execute(&env(
+            "2026-01-01T09:00:00Z",
+            Command::RegisterCustomer {
+                customer: customer(&cid),
+            },
+        ))
+        .unwrap();
+        if !with_agreements {
+            continue;
+        }
+        let aid = format!("A{c:07}");
+        let lines: Vec<String> = (0..LINES).map(|l| format!("{aid}-L{l:02}")).collect();
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        crm.execute(&create_agreement(&aid, &cid, &refs, "2026-01-01T10:00:00Z"))
+            .unwrap();
+        for l in &refs {
+            activate(&mut crm, &aid, l, "2026-01-01T10:00:00Z");
+        }
+        for u in 0..uses_n {
+            let mut r = EntitlementRequest::new(
+                CustomerId::new(cid.clone()).unwrap(),
+                "data_pass",
+                Channel::CustomerApp,
+            );
+            r.line = Some(LineId::new(lines[u % LINES].clone()).unwrap());
+            let at = start + chrono::Duration::minutes(17 * u as i64);
+            consume(&mut crm, &format!("{aid}-U{u:03}"), &r, &at.to_rfc3339()).unwrap();
+        }
+    }
+    crm
+}
+
+use crm_core::entitlement::EntitlementRequest;
+
+fn ledgers(n: usize) -> Vec<Ledger> {
+    let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+    let eur = Currency::new("EUR").unwrap();
+    let at = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let customer = CustomerId::new(format!("C{i:07}")).unwrap();
+        let agreement = AgreementId::new(format!("A{i:07}")).unwrap();
+        let device = PaymentPlan::new(
+            PlanId::new(format!("A{i:07}-DEV")).unwrap(),
+            customer.clone(),
+            agreement.clone(),
+            Some(LineId::new(format!("A{i:07}-L00")).unwrap()),
+            PaymentType::Sale,
+            Periodicity::Installments {
+                total: Money::parse("1200.00", "EUR").unwrap(),
+                count: 12,
+                every: Frequency::Monthly,
+                first_due: d("2025-01-31"),
+            },
+        )
+        .unwrap();
+        let service = PaymentPlan::new(
+            PlanId::new(format!("A{i:07}-SVC")).unwrap(),
+            customer.clone(),
+            agreement,
+            Some(LineId::new(format!("A{i:07}-L01")).unwrap()),
+            PaymentType::Service,
+            Periodicity::Recurring {
+                amount: Money::parse("49.90", "EUR").unwrap(),
+                every: Frequency::Monthly,
+                start: d("2025-01-01"),
+                end: None,
+                timing: BillingTiming::InAdvance,
+                price_changes: vec![],
+            },
+        )
+        .unwrap();
+        let mut ledger = Ledger::new(customer, eur);
+        for plan in [&device, &service] {
+            let charges = plan
+                .charges_until(d("2025-12-31"), &ScheduleInput::default())
+                .unwrap();
+            ledger.add_charges(charges, at).unwrap();
+        }
+        assert_eq!(ledger.charges().len(), 24);
+        out.push(ledger);
+    }
+    out
+}
+
+fn main() {
+    let n = pick(2_000, 20);
+    let full_events = engine(n, true).events().unwrap();
+    let base_events = engine(n, false).events().unwrap();
+    assert_eq!(
+        full_events.len() - base_events.len(),
+        n * (1 + 2 * LINES + USES)
+    );
+    let (full_state, full_bytes) = held(|| Crm::replay(&full_events).unwrap());
+    let (base_state, base_bytes) = held(|| Crm::replay(&base_events).unwrap());
+    let a = full_state.agreements.values().next().unwrap();
+    assert_eq!(a.lines.len(), LINES);
+    assert_eq!(a.entitlements.len(), LINES);
+    assert_eq!(full_state.agreements.len(), n);
+    if std::env::var("MEM_DEBUG").is_ok() {
+        let recs: Vec<crm_core::entitlement::UsageRecord> = a
+            .entitlements
+            .iter()
+            .flat_map(|e| full_state.usage.ledger(&e.id).unwrap().records().to_vec())
+            .collect();
+        let m = 200;
+        let (books, b) = held(|| {
+            (0..m)
+                .map(|_| {
+                    let mut book = crm_core::entitlement::UsageBook::default();
+                    for r in &recs {
+                        book.push(r.clone()).unwrap();
+                    }
+                    book
+                })
+                .collect::<Vec<_>>()
+        });
+        drop(books);
+        let (rv, rb) = held(|| (0..m).map(|_| recs.clone()).collect::<Vec<_>>());
+        drop(rv);
+        eprintln!(
+            "usage book of {} records: {} bytes; the records alone {}",
+            recs.len(),
+            b / m as i64,
+            rb / m as i64
+        );
+    }
+    black_box((&full_state, &base_state));
+    drop((full_state, base_state));
+    let state = (full_bytes - base_bytes) as f64 / n as f64;
+
+    let (ledgers, ledger_bytes) = held(|| ledgers(n));
+    black_box(&ledgers);
+    drop(ledgers);
+    let ledger = ledger_bytes as f64 / n as f64;
+
+    let (events, event_bytes) = held(|| {
+        let mut v = full_events.clone();
+        v.drain(..base_events.len());
+        v.shrink_to_fit();
+        v
+    });
+    drop(events);
+    let events = event_bytes as f64 / n as f64;
+
+    let total = state + ledger;
+    if std::env::var("MEM_DEBUG").is_ok() {
+        let ev0 = engine_u(n, true, 0).events().unwrap();
+        let (s0, b0) = held(|| Crm::replay(&ev0).unwrap());
+        drop(s0);
+        eprintln!(
+            "state without uses per agreement: {}",
+            (b0 - base_bytes) as f64 / n as f64
+        );
+        eprintln!("base per customer: {}", base_bytes as f64 / n as f64);
+        eprintln!(
+            "sizes: UsageRecord {} Agreement {} Line {} Entitlement {} Ledger {} Charge {} Customer {}",
+            std::mem::size_of::<crm_core::entitlement::UsageRecord>(),
+            std::mem::size_of::<crm_core::agreement::Agreement>(),
+            std::mem::size_of::<crm_core::agreement::AgreementLine>(),
+            std::mem::size_of::<crm_core::entitlement::Entitlement>(),
+            std::mem::size_of::<Ledger>(),
+            std::mem::size_of::<crm_core::obligation::Charge>(),
+            std::mem::size_of::<crm_core::party::Customer>()
+        );
+    }
+    Summary {
+        id: "memory_per_agreement",
+        what: "10 lines, 10 entitlements, 24 charges, 100 usage records: engine state + ledger",
+        ours: total,
+        peer: None,
+        unit: Unit::Bytes,
+        ratio: None,
+        target: "<= 8192 bytes",
+        met: total <= 8192.0,
+    }
+    .print();
+    for (id, what, v) in [
+        (
+            "memory_per_agreement_state",
+            "of which engine state (agreement, lines, entitlements, 100 usage records, index)",
+            state,
+        ),
+        (
+            "memory_per_agreement_ledger",
+            "of which the ledger with 24 charges",
+            ledger,
+        ),
+        (
+            "memory_per_agreement_events",
+            "the agreement's 121 events in the in-memory store (not state; for information)",
+            events,
+        ),
+    ] {
+        Summary {
+            id,
+            what,
+            ours: v,
+            peer: None,
+            unit: Unit::Bytes,
+            ratio: None,
+            target: "(part)",
+            met: true,
+        }
+        .print();
+    }
+}
