@@ -133,6 +133,7 @@ fn device_engine(total: usize) -> Crm {
     let offering = Offering {
         id: OfferingId::new("PLAN").unwrap(),
         name: "Mobile plan with device insurance".into(),
+        payment_plans: vec![],
         kind: OfferingKind::Service,
         entitlements: vec![
             EntitlementTemplate {

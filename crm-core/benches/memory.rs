@@ -65,6 +65,7 @@ fn engine_u(customers: usize, with_agreements: bool, uses_n: usize) -> Crm {
     let offering = Offering {
         id: OfferingId::new("PLAN").unwrap(),
         name: "Mobile line".into(),
+        payment_plans: vec![],
         kind: OfferingKind::Service,
         entitlements: vec![EntitlementTemplate {
             code: "data_pass".into(),

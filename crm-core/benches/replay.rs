@@ -28,6 +28,7 @@ fn events(customers: usize, uses: usize) -> Vec<EventEnvelope> {
     let offering = Offering {
         id: OfferingId::new("PLAN").unwrap(),
         name: "Data plan".into(),
+        payment_plans: vec![],
         kind: OfferingKind::Service,
         entitlements: vec![EntitlementTemplate {
             code: "data_pass".into(),
