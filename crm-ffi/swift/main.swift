@@ -16,8 +16,9 @@ check(parts.map { "\($0.amount)" } == ["33.34", "33.33", "33.33"], "split puts t
 do {
     _ = try moneyAdd(a: total, b: try moneyNew(amount: Decimal(1), currency: "USD"))
     check(false, "mixed currencies must throw")
-} catch let CrmError.CurrencyMismatch(left, right) {
+} catch let CrmError.CurrencyMismatch(left, right, detail) {
     check(left == "EUR" && right == "USD", "mismatch carries both codes")
+    check(detail.contains("EUR") && detail.contains("USD"), "detail is the core's message")
 }
 
 do {

@@ -2,6 +2,7 @@ package dev.crmcore;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigDecimal;
 import java.util.List;
@@ -22,6 +23,7 @@ class JavaInteropTest {
         CrmException.CurrencyMismatch e = assertThrows(CrmException.CurrencyMismatch.class,
             () -> Crm_ffiKt.moneyAdd(total, Crm_ffiKt.moneyNew(BigDecimal.ONE, "USD")));
         assertEquals("USD", e.getRight());
+        assertTrue(e.getDetail().contains("USD"), e.getDetail());
 
         try (MoneyTally tally = new MoneyTally("EUR")) {
             tally.add(total);
