@@ -26,9 +26,14 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 uniffi::setup_scaffolding!();
 
 mod convert;
+mod engine;
 mod error;
 
 pub use convert::{LineAction, LineKind, LineStatus, Rounding};
+pub use engine::{
+    Crm, DecisionOutcome, EntitlementDecision, Event, MatchedEntitlement, Meta, Reason, Remaining,
+    process_definition_build, process_definition_to_dot, process_definition_to_mermaid,
+};
 pub use error::CrmError;
 
 /// An exact decimal, carried across the boundary as its plain string form (`"12.34"`).

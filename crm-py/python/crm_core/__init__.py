@@ -6,8 +6,10 @@ and the agreement line lifecycle as data. See ``docs/bindings.md`` in the reposi
 
 from __future__ import annotations
 
+from . import commands, events, records
 from ._crm_core import (
     BusinessDuration,
+    Crm,
     Currency,
     Money,
     MoneyTally,
@@ -18,7 +20,23 @@ from ._crm_core import (
     next_line_status,
     validate_id,
 )
-from .enums import ErrorKind, IdKind, LineAction, LineKind, LineStatus, Rounding
+from .enums import (
+    Channel,
+    CommitmentState,
+    DecisionOutcome,
+    ErrorKind,
+    IdKind,
+    LineAction,
+    LineKind,
+    LineStatus,
+    PartnerKind,
+    Purpose,
+    Rounding,
+    SlaState,
+    StepKind,
+)
+from .events import Event
+from .records import Meta
 from .errors import (
     AlreadyExistsError,
     ConflictError,
@@ -41,6 +59,19 @@ from .errors import (
 __all__ = [
     "AlreadyExistsError",
     "BusinessDuration",
+    "Channel",
+    "CommitmentState",
+    "Crm",
+    "DecisionOutcome",
+    "Event",
+    "Meta",
+    "PartnerKind",
+    "Purpose",
+    "SlaState",
+    "StepKind",
+    "commands",
+    "events",
+    "records",
     "ConflictError",
     "ConsentRequiredError",
     "CrmError",

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigDecimal;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -28,6 +29,22 @@ class JavaInteropTest {
         try (MoneyTally tally = new MoneyTally("EUR")) {
             tally.add(total);
             assertEquals("100.00", tally.total().getAmount().toPlainString());
+        }
+    }
+
+    @Test
+    void theEngineFromJava() throws CrmException {
+        try (Crm crm = new Crm()) {
+            Meta meta = new Meta(Instant.parse("2026-01-01T09:00:00Z"), "erp", null, null);
+            List<Event> events = crm.execute(meta,
+                "{\"type\":\"register_customer\",\"customer\":{\"id\":\"C1\",\"name\":\"Ada\"}}");
+            assertEquals("customer_registered", events.get(0).getType());
+            assertEquals(1L, events.get(0).getSeq());
+            CrmException.NotFound e = assertThrows(CrmException.NotFound.class, () -> crm.agreement("A-404"));
+            assertEquals("agreement", e.getEntity());
+            try (Crm again = Crm.Companion.replay(crm.events())) {
+                assertEquals(crm.stateJson(), again.stateJson());
+            }
         }
     }
 }
