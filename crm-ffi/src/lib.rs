@@ -28,6 +28,7 @@ uniffi::setup_scaffolding!();
 mod convert;
 mod engine;
 mod error;
+mod policy;
 
 pub use convert::{LineAction, LineKind, LineStatus, Rounding};
 pub use engine::{
@@ -35,6 +36,7 @@ pub use engine::{
     process_definition_build, process_definition_to_dot, process_definition_to_mermaid,
 };
 pub use error::CrmError;
+pub use policy::{CompensationPolicy, DecisionTable, ServicePolicy, TieringPolicy};
 
 /// An exact decimal, carried across the boundary as its plain string form (`"12.34"`).
 pub type ExactDecimal = rust_decimal::Decimal;

@@ -25,6 +25,7 @@ use std::sync::Mutex;
 
 mod engine;
 mod error;
+mod policy;
 mod registry;
 mod value;
 
@@ -962,6 +963,10 @@ fn _crm_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<TimeRange>()?;
     m.add_class::<Transition>()?;
     m.add_class::<Crm>()?;
+    m.add_class::<policy::DecisionTable>()?;
+    m.add_class::<policy::TieringPolicy>()?;
+    m.add_class::<policy::ServicePolicy>()?;
+    m.add_class::<policy::CompensationPolicy>()?;
     m.add_function(wrap_pyfunction!(engine::_check_record, m)?)?;
     m.add_function(wrap_pyfunction!(engine::_json_data, m)?)?;
     m.add_function(wrap_pyfunction!(engine::_render_definition, m)?)?;

@@ -72,6 +72,13 @@ registry! {
     "ExceptionEffect" => crm_core::agreement::ExceptionEffect,
     "AmendmentChange" => crm_core::agreement::AmendmentChange,
     "Performer" => crm_core::process::Performer,
+    "CustomerMeasures" => crm_core::policy::CustomerMeasures,
+    "TieringInput" => crm_core::policy::TieringInput,
+    "CompensationCap" => crm_core::policy::CompensationCap,
+    "FeeWaiver" => crm_core::policy::FeeWaiver,
+    "Complaint" => crm_core::policy::Complaint,
+    "CustomerFacts" => crm_core::policy::CustomerFacts,
+    "CompensationGranted" => crm_core::policy::CompensationGranted,
     // enumerations, so the tests can check every `crm_core.enums` member against the core
     "Channel" => crm_core::party::Channel,
     "Purpose" => crm_core::party::Purpose,

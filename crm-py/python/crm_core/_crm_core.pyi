@@ -1,6 +1,6 @@
 """Type stubs of the native module ``crm_core._crm_core`` (import from ``crm_core``)."""
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Iterable, Mapping, TypeAlias, final
 
@@ -12,7 +12,11 @@ from .events import Event as _Event
 __version__: str
 __all__ = [
     "BusinessDuration",
+    "CompensationPolicy",
     "Crm",
+    "DecisionTable",
+    "ServicePolicy",
+    "TieringPolicy",
     "Currency",
     "Money",
     "MoneyTally",
@@ -239,6 +243,56 @@ class Crm:
     def process_of_interaction(self, interaction: str) -> _r.ProcessInstance | None: ...
     def processes_of(self, customer: str) -> list[_r.ProcessInstance]: ...
     def process_report(self, definition: str) -> _r.ProcessReport: ...
+
+@final
+class DecisionTable:
+    """A decision table: typed columns, rules, a hit policy; checked when built."""
+
+    def __new__(cls, spec: _Data) -> DecisionTable: ...
+    @property
+    def name(self) -> str: ...
+    def evaluate(
+        self, facts: dict[str, bool | int | Decimal | Money | str | date | _Data]
+    ) -> _r.Evaluation: ...
+    def to_json(self) -> str: ...
+
+@final
+class TieringPolicy:
+    """Places customers in value tiers by a decision table over their measures."""
+
+    def __new__(cls, spec: _Data) -> TieringPolicy: ...
+    def assign_tier(
+        self, measures: _r.CustomerMeasures | _Data, at: datetime, previous: str | None = None
+    ) -> _r.TierDecision: ...
+    def assign_tiers(
+        self, customers: Iterable[_r.TieringInput | _Data], at: datetime
+    ) -> _r.TieringBatch: ...
+
+@final
+class ServicePolicy:
+    """What each tier gets, never less than the baseline tier."""
+
+    def __new__(cls, spec: _Data) -> ServicePolicy: ...
+    def targets(
+        self, tier: str, kind: str, agreement: _Data | None = None
+    ) -> _r.AppliedTargets: ...
+    def routing_priority(self, tier: str) -> int: ...
+    def compensation_cap(self, tier: str) -> _r.CompensationCap: ...
+    def retention_offers(self, tier: str) -> list[str]: ...
+
+@final
+class CompensationPolicy:
+    """Decides what a complaint earns, the same way every time, within the tier's cap."""
+
+    def __new__(cls, spec: _Data) -> CompensationPolicy: ...
+    def decide(
+        self,
+        complaint: _r.Complaint | _Data,
+        customer: _r.CustomerFacts | _Data,
+        granted: Iterable[_r.CompensationGranted | _Data],
+        cap: _r.CompensationCap | _Data,
+        at: datetime,
+    ) -> _r.CompensationDecision: ...
 
 def _check_record(type_name: str, data: Any) -> Any: ...
 def _json_data(data: Any) -> Any: ...

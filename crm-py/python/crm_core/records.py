@@ -37,13 +37,21 @@ __all__ = [
     "AgreementLine",
     "Amendment",
     "AmendmentChange",
+    "AppliedTargets",
+    "ApprovalRequirement",
     "Bottleneck",
     "BusinessCalendar",
     "Commitment",
+    "CompensationCap",
+    "CompensationDecision",
+    "CompensationGranted",
+    "Complaint",
     "Consent",
     "ConsentGrant",
     "ContactPoint",
     "Customer",
+    "CustomerFacts",
+    "CustomerMeasures",
     "CustomerStanding",
     "EdgeSpec",
     "Entitlement",
@@ -53,17 +61,21 @@ __all__ = [
     "EntitlementRequest",
     "EntitlementStatus",
     "EntitlementTemplate",
+    "Evaluation",
     "Exception",
     "ExceptionEffect",
     "ExceptionGrant",
     "ExceptionScope",
+    "FeeWaiver",
     "InstanceStatus",
     "LineStatusEntry",
+    "MatchedCondition",
     "MatchedEntitlement",
     "Meta",
     "Move",
     "NewCommitment",
     "NewLine",
+    "Offer",
     "Offering",
     "OfferingKind",
     "Partner",
@@ -87,6 +99,10 @@ __all__ = [
     "Step",
     "StepStats",
     "Term",
+    "TierDecision",
+    "TieringBatch",
+    "TieringFailure",
+    "TieringInput",
     "UsageRecord",
     "UsageReversal",
     "Variant",
@@ -728,3 +744,177 @@ class ProcessReport(Record):
     bottlenecks_by_breach_share: list[Bottleneck]
     performers: list[PerformerLoad]
 
+
+# -- policies ------------------------------------------------------------------------------------
+
+
+class MatchedCondition(Record):
+    """An input a rule matched: its value and the condition it met."""
+
+    input: str
+    value: dict[str, Any]
+    condition: str
+
+
+class Evaluation(Record):
+    """A decision table's answer: matched and selected rules, the result, the reasons.
+
+    ``result`` is the core's tagged result (``{"result": "single", "outputs": {...}}``); each
+    output is a tagged value (``{"type": "money", "value": {...}}``).
+    """
+
+    matched_rules: list[str]
+    selected_rules: list[str]
+    result: dict[str, Any]
+    reasons: list[str]
+
+
+class CustomerMeasures(Record):
+    """What tiering looks at: value, potential, tenure, payment behaviour, churn risk."""
+
+    _core = "CustomerMeasures"
+    customer: str
+    revenue: Money
+    margin: Money
+    potential: Money
+    customer_since: date
+    days_overdue: int
+    bounced_payments: int
+    churn_risk: Decimal
+    open_complaints: int
+    attributes: dict[str, Any]
+
+
+class TieringInput(Record):
+    """One customer of a tiering batch: measures and the tier before, if any."""
+
+    _core = "TieringInput"
+    measures: CustomerMeasures
+    previous: str | None
+
+
+class TierDecision(Record):
+    """The tier a customer is placed in, and the rule and reasons that placed it there."""
+
+    customer: str
+    tier: str
+    previous: str | None
+    changed: bool
+    rule: str | None
+    matched: list[MatchedCondition]
+    reasons: list[str]
+    at: datetime
+
+
+class TieringFailure(Record):
+    """A customer a batch could not tier, with the core's error (its JSON form)."""
+
+    customer: str
+    error: dict[str, Any]
+
+
+class TieringBatch(Record):
+    """The decisions and the failures of a tiering batch, each in input order."""
+
+    decisions: list[TierDecision]
+    failures: list[TieringFailure]
+
+
+class AppliedTargets(Record):
+    """The SLA targets that apply to a request kind for a tier, and why."""
+
+    tier: str
+    kind: str
+    response: BusinessDuration | None
+    resolution: BusinessDuration | None
+    reasons: list[str]
+
+
+class CompensationCap(Record):
+    """How much compensation a tier may get in a period."""
+
+    _core = "CompensationCap"
+    limit: Money
+    period: dict[str, Any]
+
+
+class FeeWaiver(Record):
+    """A charge waived, and by how much."""
+
+    _core = "FeeWaiver"
+    charge: str
+    amount: Money
+
+
+class Offer(Record):
+    """What a complaint earns: apology, credit, fee waiver, replacement, upgrade."""
+
+    apology: bool
+    credit: Money | None
+    fee_waiver: FeeWaiver | None
+    replacement: bool
+    upgrade: str | None
+
+
+class Complaint(Record):
+    """The facts of a complaint that compensation looks at."""
+
+    _core = "Complaint"
+    id: str
+    category: str
+    severity: str
+    sla_breach: BusinessDuration | None
+    commitment_broken: bool
+    complaints_last_90_days: int
+    disputed_charge: FeeWaiver | None
+    attributes: dict[str, Any]
+
+
+class CustomerFacts(Record):
+    """The customer facts compensation looks at: tier and value."""
+
+    _core = "CustomerFacts"
+    customer: str
+    tier: str
+    value: Money
+
+
+class CompensationGranted(Record):
+    """Compensation granted to a customer (counts against the cap)."""
+
+    _core = "CompensationGranted"
+    customer: str
+    complaint: str
+    offer: Offer
+    value: Money
+    rule: str | None
+    approved_by: str | None
+    approver_role: str | None
+    at: datetime
+
+
+class ApprovalRequirement(Record):
+    """Who must approve an offer, and why."""
+
+    role: str
+    reason: str
+
+
+class CompensationDecision(Record):
+    """What a complaint earns, within the cap, with approval, rule and reasons."""
+
+    customer: str
+    complaint: str
+    tier: str
+    rule: str | None
+    proposed: Offer
+    offer: Offer
+    reduced: bool
+    value: Money
+    cap: CompensationCap
+    granted_in_period: Money
+    cap_remaining: Money
+    approval: ApprovalRequirement | None
+    matched: list[MatchedCondition]
+    reasons: list[str]
+    at: datetime
