@@ -5,7 +5,7 @@
 //! Commands, events and records cross as the JSON contract through [`crate::value`], and come
 //! back as the typed records of `crm_core.records`: no core type is restated here.
 
-use crate::value::{decode, from_value, to_value};
+use crate::value::{Lazy, decode, from_value, to_value};
 use crate::{PyCrmError, guard, instant_arg};
 use crm_core::engine::{CommandEnvelope, EventEnvelope, InMemoryStore};
 use crm_core::ids::{
@@ -34,7 +34,16 @@ fn json_all<'a, T: Serialize + 'a>(
 pub(crate) fn wrap<'py>(
     py: Python<'py>,
     class_name: &str,
-    v: &Value,
+    v: Value,
+) -> PyResult<Bound<'py, PyAny>> {
+    wrap_lazy(py, class_name, Lazy::ready(v))
+}
+
+/// The record of `class_name` over a lazy value (see [`Lazy`]).
+pub(crate) fn wrap_lazy<'py>(
+    py: Python<'py>,
+    class_name: &str,
+    lazy: Lazy,
 ) -> PyResult<Bound<'py, PyAny>> {
     static RECORDS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
     static EVENTS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
@@ -46,12 +55,17 @@ pub(crate) fn wrap<'py>(
     let module = cell
         .get_or_try_init(py, || Ok::<_, PyErr>(py.import(module)?.unbind()))?
         .bind(py);
+    let raw = Bound::new(py, lazy)?;
     module
         .getattr(class_name)?
-        .call_method1("_from_data", (from_value(py, v)?,))
+        .call_method1("_from_raw", (raw,))
 }
 
-fn wrap_all<'py>(py: Python<'py>, class_name: &str, vs: &[Value]) -> PyResult<Bound<'py, PyList>> {
+fn wrap_all<'py>(
+    py: Python<'py>,
+    class_name: &str,
+    vs: Vec<Value>,
+) -> PyResult<Bound<'py, PyList>> {
     let list = PyList::empty(py);
     for v in vs {
         list.append(wrap(py, class_name, v)?)?;
@@ -87,7 +101,7 @@ impl Crm {
         f: impl FnOnce(&crm_core::Crm) -> crm_core::Result<Value> + Send,
     ) -> PyResult<Bound<'py, PyAny>> {
         let v = self.with(py, |crm| f(crm))?;
-        wrap(py, class_name, &v)
+        wrap(py, class_name, v)
     }
 
     fn many<'py>(
@@ -97,7 +111,7 @@ impl Crm {
         f: impl FnOnce(&crm_core::Crm) -> crm_core::Result<Vec<Value>> + Send,
     ) -> PyResult<Bound<'py, PyList>> {
         let vs = self.with(py, |crm| f(crm))?;
-        wrap_all(py, class_name, &vs)
+        wrap_all(py, class_name, vs)
     }
 }
 
@@ -147,7 +161,7 @@ impl Crm {
                 command: decode(command)?,
             };
             let events = self.with(py, |crm| json_all(&crm.execute(&envelope)?))?;
-            wrap_all(py, "Event", &events)
+            wrap_all(py, "Event", events)
         })
     }
 
@@ -272,9 +286,8 @@ impl Crm {
         guard(|| {
             let request: crm_core::entitlement::EntitlementRequest = decode(request)?;
             let at = instant_arg("at", at)?;
-            self.one(py, "EntitlementDecision", |crm| {
-                json(&crm.check_entitlement(&request, at)?)
-            })
+            let decision = self.with(py, |crm| crm.check_entitlement(&request, at))?;
+            wrap_lazy(py, "EntitlementDecision", Lazy::deferred(decision))
         })
     }
 
@@ -290,12 +303,17 @@ impl Crm {
         guard(|| {
             let requests: Vec<crm_core::entitlement::EntitlementRequest> = decode(requests)?;
             let at = instant_arg("at", at)?;
-            self.many(py, "EntitlementDecision", |crm| {
+            let decisions = self.with(py, |crm| {
                 requests
                     .iter()
-                    .map(|r| json(&crm.check_entitlement(r, at)?))
-                    .collect()
-            })
+                    .map(|r| crm.check_entitlement(r, at))
+                    .collect::<crm_core::Result<Vec<_>>>()
+            })?;
+            let list = PyList::empty(py);
+            for d in decisions {
+                list.append(wrap_lazy(py, "EntitlementDecision", Lazy::deferred(d))?)?;
+            }
+            Ok(list)
         })
     }
 
@@ -426,7 +444,7 @@ impl Crm {
                     .map(json)
                     .transpose()
             })?;
-            found.map(|v| wrap(py, "ProcessInstance", &v)).transpose()
+            found.map(|v| wrap(py, "ProcessInstance", v)).transpose()
         })
     }
 

@@ -963,6 +963,7 @@ fn _crm_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<TimeRange>()?;
     m.add_class::<Transition>()?;
     m.add_class::<Crm>()?;
+    m.add_class::<value::Lazy>()?;
     m.add_class::<policy::DecisionTable>()?;
     m.add_class::<policy::TieringPolicy>()?;
     m.add_class::<policy::ServicePolicy>()?;

@@ -81,7 +81,7 @@ impl DecisionTable {
                     .map_err(|_| PyTypeError::new_err("facts: keys must be str"))?;
                 f.insert(key, fact(&v)?);
             }
-            wrap(py, "Evaluation", &json(&core(self.inner.evaluate(&f))?)?)
+            wrap(py, "Evaluation", json(&core(self.inner.evaluate(&f))?)?)
         })
     }
 
@@ -126,7 +126,7 @@ impl TieringPolicy {
             let m: p::CustomerMeasures = decode(measures)?;
             let at = instant_arg("at", at)?;
             let d = core(self.inner.assign_tier(&m, previous, at))?;
-            wrap(py, "TierDecision", &json(&d)?)
+            wrap(py, "TierDecision", json(&d)?)
         })
     }
 
@@ -142,7 +142,7 @@ impl TieringPolicy {
             let inputs: Vec<p::TieringInput> = decode(customers)?;
             let at = instant_arg("at", at)?;
             let batch = py.detach(|| self.inner.assign_tiers(&inputs, at));
-            wrap(py, "TieringBatch", &json(&batch)?)
+            wrap(py, "TieringBatch", json(&batch)?)
         })
     }
 
@@ -186,7 +186,7 @@ impl ServicePolicy {
                 None => p::SlaTargets::default(),
             };
             let t = core(self.inner.targets(tier, kind, &own))?;
-            wrap(py, "AppliedTargets", &json(&t)?)
+            wrap(py, "AppliedTargets", json(&t)?)
         })
     }
 
@@ -201,7 +201,7 @@ impl ServicePolicy {
             wrap(
                 py,
                 "CompensationCap",
-                &json(&core(self.inner.compensation_cap(tier))?)?,
+                json(&core(self.inner.compensation_cap(tier))?)?,
             )
         })
     }
@@ -252,7 +252,7 @@ impl CompensationPolicy {
             let cap: p::CompensationCap = decode(cap)?;
             let at = instant_arg("at", at)?;
             let d = core(self.inner.decide(&complaint, &customer, &granted, &cap, at))?;
-            wrap(py, "CompensationDecision", &json(&d)?)
+            wrap(py, "CompensationDecision", json(&d)?)
         })
     }
 

@@ -214,3 +214,63 @@ pub fn decode<T: DeserializeOwned>(obj: &Bound<'_, PyAny>) -> PyResult<T> {
     let v = to_value(obj)?;
     core(serde_json::from_value(v).map_err(crm_core::Error::from))
 }
+
+/// How a [`Lazy`] gets its JSON value: already built, or built on first use from the core
+/// value it captured.
+type Make = Box<dyn Fn() -> crm_core::Result<Value> + Send + Sync>;
+
+/// A core value on its way to a Python record, converted only as far as Python reads it: the
+/// record asks for one field (`_get`) or for all its data (`_data`). A query result costs
+/// one small object until it is read; a field read converts only that field.
+#[pyclass(frozen, module = "crm_core._crm_core", name = "_Lazy")]
+pub struct Lazy {
+    make: Option<Make>,
+    cache: std::sync::OnceLock<Value>,
+}
+
+impl Lazy {
+    /// A lazy value over an already built JSON value.
+    pub fn ready(v: Value) -> Self {
+        let cache = std::sync::OnceLock::new();
+        let _ = cache.set(v);
+        Lazy { make: None, cache }
+    }
+
+    /// A lazy value that serializes `v` (a core value) on first use.
+    pub fn deferred<T: Serialize + Send + Sync + 'static>(v: T) -> Self {
+        Lazy {
+            make: Some(Box::new(move || {
+                serde_json::to_value(&v).map_err(crm_core::Error::from)
+            })),
+            cache: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn value(&self) -> PyResult<&Value> {
+        if let Some(v) = self.cache.get() {
+            return Ok(v);
+        }
+        let v = match &self.make {
+            Some(make) => make().map_err(PyCrmError::Core)?,
+            None => Value::Null,
+        };
+        Ok(self.cache.get_or_init(|| v))
+    }
+}
+
+#[pymethods]
+impl Lazy {
+    /// `(True, value)` for a field of an object (as JSON-shaped Python data), `(False, None)`
+    /// when the object has no such field.
+    fn _get<'py>(&self, py: Python<'py>, key: &str) -> PyResult<(bool, Bound<'py, PyAny>)> {
+        match self.value()?.get(key) {
+            Some(v) => Ok((true, from_value(py, v)?)),
+            None => Ok((false, py.None().into_bound(py))),
+        }
+    }
+
+    /// The whole value as JSON-shaped Python data.
+    fn _data<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        from_value(py, self.value()?)
+    }
+}

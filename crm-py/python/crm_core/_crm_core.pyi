@@ -26,6 +26,7 @@ __all__ = [
     "_check_record",
     "_diagnostic_panic",
     "_enum_values",
+    "_Lazy",
     "_json_data",
     "_render_definition",
     "line_transitions",
@@ -293,6 +294,13 @@ class CompensationPolicy:
         cap: _r.CompensationCap | _Data,
         at: datetime,
     ) -> _r.CompensationDecision: ...
+
+@final
+class _Lazy:
+    """A core value converted only as far as a record reads it (internal)."""
+
+    def _get(self, key: str) -> tuple[bool, Any]: ...
+    def _data(self) -> Any: ...
 
 def _check_record(type_name: str, data: Any) -> Any: ...
 def _json_data(data: Any) -> Any: ...

@@ -23,7 +23,7 @@ import typing
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from types import NoneType, UnionType
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, TypeVar, Union, get_args, get_origin
 
 from ._crm_core import BusinessDuration, Money, _check_record, _json_data
 
@@ -59,39 +59,66 @@ def _instant(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
 
 
-def _convert(tp: Any, raw: Any) -> Any:
-    """A JSON value as the Python type ``tp`` names."""
-    if raw is None:
-        return None
+_CONVERTERS: dict[Any, Callable[[Any], Any]] = {}
+
+
+def _identity(raw: Any) -> Any:
+    return raw
+
+
+def _money(raw: Any) -> Money:
+    return Money(Decimal(raw["amount"]), raw["currency"])
+
+
+def _duration(raw: Any) -> BusinessDuration:
+    return BusinessDuration(raw["seconds"])
+
+
+def _converter(tp: Any) -> Callable[[Any], Any]:
+    """The function that turns a JSON value into the Python type ``tp`` names (memoized)."""
+    conv = _CONVERTERS.get(tp)
+    if conv is None:
+        conv = _build_converter(tp)
+        _CONVERTERS[tp] = conv
+    return conv
+
+
+def _build_converter(tp: Any) -> Callable[[Any], Any]:
     origin = get_origin(tp)
     if origin is Union or origin is UnionType:
         args = [a for a in get_args(tp) if a is not NoneType]
-        return _convert(args[0], raw) if len(args) == 1 else raw
+        return _converter(args[0]) if len(args) == 1 else _identity
     if origin is list:
         (item,) = get_args(tp)
-        return [_convert(item, x) for x in raw]
+        each = _converter(item)
+        return lambda raw: [None if x is None else each(x) for x in raw]
     if origin is dict:
         _, item = get_args(tp)
-        return {k: _convert(item, v) for k, v in raw.items()}
+        each = _converter(item)
+        return lambda raw: {k: None if v is None else each(v) for k, v in raw.items()}
     if tp is Decimal:
-        return Decimal(raw)
+        return Decimal
     if tp is datetime:
-        return _instant(raw)
+        return _instant
     if tp is date:
-        return date.fromisoformat(raw)
+        return date.fromisoformat
     if tp is Money:
-        return Money(Decimal(raw["amount"]), raw["currency"])
+        return _money
     if tp is BusinessDuration:
-        return BusinessDuration(raw["seconds"])
+        return _duration
     if isinstance(tp, type):
         if issubclass(tp, Record):
-            return tp._from_data(raw)
+            return tp._from_data
         if issubclass(tp, enum.Enum):
-            try:
-                return tp(raw)
-            except ValueError:  # a value the core gained after this binding: keep its tag
-                return raw
-    return raw
+            members = {m.value: m for m in tp}
+            # a value the core gained after this binding keeps its tag
+            return lambda raw: members.get(raw, raw)
+    return _identity
+
+
+def _convert(tp: Any, raw: Any) -> Any:
+    """A JSON value as the Python type ``tp`` names (``None`` stays ``None``)."""
+    return None if raw is None else _converter(tp)(raw)
 
 
 def _missing(tp: Any) -> Any:
@@ -154,6 +181,22 @@ class Record:
         return obj
 
     @classmethod
+    def _from_raw(cls: type[R], raw: Any) -> R:
+        """Wraps a lazy core value (``_crm_core._Lazy``): fields convert when first read."""
+        obj = cls.__new__(cls)
+        obj.__dict__["_raw"] = raw
+        return obj
+
+    def _field(self, key: str) -> tuple[bool, Any]:
+        """Whether the record's JSON has ``key``, and its JSON-shaped value."""
+        d = self.__dict__
+        if "_data" in d:
+            data = d["_data"]
+            return (True, data[key]) if key in data else (False, None)
+        found, value = d["_raw"]._get(key)
+        return bool(found), value
+
+    @classmethod
     def from_json(cls: type[R], text: str) -> R:
         """Decodes the JSON contract form (checked by the core when the class names a type)."""
         return cls._from_data(cls._checked(json.loads(text)))
@@ -166,13 +209,19 @@ class Record:
     if not TYPE_CHECKING:
 
         def __getattr__(self, name: str) -> Any:
-            if name.startswith("__") or "_data" not in self.__dict__:
+            d = self.__dict__
+            if name.startswith("__") or ("_data" not in d and "_raw" not in d):
                 raise AttributeError(name)
-            data = self.__dict__["_data"]
+            if name == "_data":
+                data = d["_raw"]._data()
+                d["_data"] = data
+                return data
             hints = _hints(type(self))
-            key = _key(name) if name not in data else name
-            if key in data:
-                value = _convert(hints.get(name, Any), data[key])
+            found, raw = self._field(name)
+            if not found and _key(name) != name:
+                found, raw = self._field(_key(name))
+            if found:
+                value = _convert(hints.get(name, Any), raw)
             elif name in hints:
                 try:
                     value = _missing(hints[name])
@@ -180,7 +229,7 @@ class Record:
                     raise AttributeError(name) from None
             else:
                 raise AttributeError(f"{type(self).__name__!r} record has no field {name!r}")
-            self.__dict__[name] = value
+            d[name] = value
             return value
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -191,10 +240,8 @@ class Record:
 
     def get(self, key: str, default: Any = None) -> Any:
         """A field by its JSON key, typed when declared, else as JSON data."""
-        attr = _attr(key)
-        if key in self._data:
-            return getattr(self, attr)
-        return default
+        found, _ = self._field(key)
+        return getattr(self, _attr(key)) if found else default
 
     def fields(self) -> list[str]:
         """The JSON keys this record carries, declared ones first."""
@@ -272,6 +319,10 @@ class Variant(Record):
         obj = case.__new__(case)
         obj.__dict__["_data"] = data
         return obj
+
+    @classmethod
+    def _from_raw(cls: builtins.type[R], raw: Any) -> R:
+        return cls._from_data(raw._data())
 
     def _shown(self) -> list[str]:
         keys = super()._shown()
