@@ -514,3 +514,9 @@ pub fn _render_definition(definition: &Bound<'_, PyAny>, format: &str) -> PyResu
         }
     })
 }
+
+/// The tags of the core's `Command` or `Event` (see [`crate::registry::variant_tags`]).
+#[pyfunction]
+pub fn _variant_tags(name: &str) -> PyResult<Vec<String>> {
+    guard(|| crate::registry::variant_tags(name).map_err(|e| PyCrmError::Core(e).into()))
+}

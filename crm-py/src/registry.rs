@@ -89,6 +89,33 @@ registry! {
     "SlaState" => crm_core::process::SlaState,
 }
 
+/// The tags serde accepts for a tagged core enumeration (`Command`, `Event`), read from the
+/// decoder's own "expected one of" list, so the tests can check that every core tag has its
+/// Python class and fail the moment the core gains a command or an event without one.
+pub fn variant_tags(name: &str) -> crm_core::Result<Vec<String>> {
+    let probe = serde_json::json!({ "type": "\u{1}" });
+    let message = match name {
+        "Command" => serde_json::from_value::<crm_core::engine::Command>(probe).err(),
+        "Event" => serde_json::from_value::<crm_core::engine::Event>(probe).err(),
+        other => {
+            return Err(crm_core::Error::validation(
+                "enumeration",
+                other,
+                "must be Command or Event",
+            ));
+        }
+    }
+    .map(|e| e.to_string())
+    .unwrap_or_default();
+    let list = message.split("expected one of").nth(1).unwrap_or_default();
+    Ok(list
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -189,3 +189,13 @@ def test_the_examples_run() -> None:
                          capture_output=True, text=True).stdout
     assert out.startswith("granted, 1 remaining after this one")
     assert "replay rebuilds the same state" in out
+
+
+def test_every_core_command_and_event_has_its_python_class() -> None:
+    from crm_core import _crm_core
+
+    command_tags = set(_crm_core._variant_tags("Command"))
+    event_tags = set(_crm_core._variant_tags("Event"))
+    assert "register_customer" in command_tags and "customer_registered" in event_tags
+    assert set(commands.Command._cases) == command_tags
+    assert set(events.EventData._cases) == event_tags
