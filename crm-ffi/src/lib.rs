@@ -28,6 +28,7 @@ uniffi::setup_scaffolding!();
 mod convert;
 mod engine;
 mod error;
+mod obligation;
 mod policy;
 
 pub use convert::{LineAction, LineKind, LineStatus, Rounding};
@@ -36,6 +37,7 @@ pub use engine::{
     process_definition_build, process_definition_to_dot, process_definition_to_mermaid,
 };
 pub use error::CrmError;
+pub use obligation::{Ledger, payment_plan_charges_until};
 pub use policy::{CompensationPolicy, DecisionTable, ServicePolicy, TieringPolicy};
 
 /// An exact decimal, carried across the boundary as its plain string form (`"12.34"`).

@@ -25,6 +25,7 @@ use std::sync::Mutex;
 
 mod engine;
 mod error;
+mod obligation;
 mod policy;
 mod registry;
 mod value;
@@ -964,6 +965,8 @@ fn _crm_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Transition>()?;
     m.add_class::<Crm>()?;
     m.add_class::<value::Lazy>()?;
+    m.add_class::<obligation::Ledger>()?;
+    m.add_function(wrap_pyfunction!(obligation::_plan_charges, m)?)?;
     m.add_class::<policy::DecisionTable>()?;
     m.add_class::<policy::TieringPolicy>()?;
     m.add_class::<policy::ServicePolicy>()?;

@@ -79,6 +79,11 @@ registry! {
     "Complaint" => crm_core::policy::Complaint,
     "CustomerFacts" => crm_core::policy::CustomerFacts,
     "CompensationGranted" => crm_core::policy::CompensationGranted,
+    "PaymentPlan" => crm_core::obligation::PaymentPlan,
+    "Charge" => crm_core::obligation::Charge,
+    "Payment" => crm_core::obligation::Payment,
+    "Credit" => crm_core::obligation::Credit,
+    "ScheduleInput" => crm_core::obligation::ScheduleInput,
     // enumerations, so the tests can check every `crm_core.enums` member against the core
     "Channel" => crm_core::party::Channel,
     "Purpose" => crm_core::party::Purpose,

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from ._crm_core import BusinessDuration, Money, _render_definition
+from ._crm_core import BusinessDuration, Money, _plan_charges, _render_definition
 from ._record import Record, Variant
 from .enums import (
     Channel,
@@ -33,14 +33,19 @@ from .enums import (
 )
 
 __all__ = [
+    "AgingReport",
     "Agreement",
     "AgreementLine",
+    "AllocationOutcome",
     "Amendment",
     "AmendmentChange",
+    "Application",
     "AppliedTargets",
     "ApprovalRequirement",
     "Bottleneck",
     "BusinessCalendar",
+    "Charge",
+    "ChargeEntry",
     "Commitment",
     "CompensationCap",
     "CompensationDecision",
@@ -49,6 +54,7 @@ __all__ = [
     "Consent",
     "ConsentGrant",
     "ContactPoint",
+    "Credit",
     "Customer",
     "CustomerFacts",
     "CustomerMeasures",
@@ -68,6 +74,7 @@ __all__ = [
     "ExceptionScope",
     "FeeWaiver",
     "InstanceStatus",
+    "LedgerTotals",
     "LineStatusEntry",
     "MatchedCondition",
     "MatchedEntitlement",
@@ -80,15 +87,20 @@ __all__ = [
     "OfferingKind",
     "Partner",
     "PartyRef",
+    "Payment",
+    "PaymentPlan",
     "Performer",
     "PerformerLoad",
     "ProcessDefinition",
     "ProcessInstance",
     "ProcessReport",
     "Reason",
+    "Reconciliation",
     "Record",
     "Remaining",
+    "ReversalOutcome",
     "Revocation",
+    "ScheduleInput",
     "ServiceLevelTargets",
     "SlaSource",
     "SlaStatus",
@@ -96,6 +108,7 @@ __all__ = [
     "SlaTargets",
     "SoldThrough",
     "StartProcess",
+    "Statement",
     "Step",
     "StepStats",
     "Term",
@@ -103,6 +116,7 @@ __all__ = [
     "TieringBatch",
     "TieringFailure",
     "TieringInput",
+    "UnpaidCharge",
     "UsageRecord",
     "UsageReversal",
     "Variant",
@@ -918,3 +932,188 @@ class CompensationDecision(Record):
     matched: list[MatchedCondition]
     reasons: list[str]
     at: datetime
+
+
+# -- obligations ----------------------------------------------------------------------------------
+
+
+class PaymentPlan(Record):
+    """What a customer owes for a line or an agreement: payment type, periodicity, rules.
+
+    ``periodicity`` is the core's tagged form (``{"type": "installments", "total": ...,
+    "count": 12, "every": {"type": "monthly"}, "first_due": "2026-02-01"}``).
+    """
+
+    _core = "PaymentPlan"
+    id: str
+    customer_id: str
+    agreement_id: str
+    line_id: str | None
+    payment_type: str
+    periodicity: dict[str, Any]
+    suspended_billing: Any
+    early_termination: Any
+    proration_rounding: str | None
+
+    def charges_until(self, until: date, input: ScheduleInput | dict[str, Any] | None = None) -> list[Charge]:  # noqa: A002
+        """The charges the plan generates up to ``until``, given the line's status history."""
+        charges: list[Charge] = _plan_charges(self, until, input)
+        return charges
+
+
+class ScheduleInput(Record):
+    """The line's status history, termination and usage, for generating charges."""
+
+    _core = "ScheduleInput"
+    history: list[dict[str, Any]]
+    terminated_on: date | None
+    usage: list[dict[str, Any]]
+
+
+class Charge(Record):
+    """An amount due on a date, generated from a plan (or added by the host)."""
+
+    _core = "Charge"
+    id: str
+    customer_id: str
+    agreement_id: str
+    line_id: str | None
+    plan_id: str | None
+    payment_type: str
+    sequence: int
+    due_date: date
+    amount: Money
+    period: dict[str, Any] | None
+    proration: dict[str, Any] | None
+
+
+class Payment(Record):
+    """Money received from the customer, allocated by its rule (oldest due first by default)."""
+
+    _core = "Payment"
+    id: str
+    customer_id: str
+    received_at: datetime
+    amount: Money
+    method: str
+    reference: str
+    allocation: dict[str, Any] | None
+
+
+class Credit(Record):
+    """A credit granted to the customer (a compensation, a goodwill gesture)."""
+
+    _core = "Credit"
+    id: str
+    customer_id: str
+    granted_at: datetime
+    amount: Money
+    reason: str
+    approved_by: str
+    allocation: dict[str, Any] | None
+
+
+class Application(Record):
+    """An amount applied to a charge, and when."""
+
+    charge_id: str
+    amount: Money
+    at: datetime
+
+
+class AllocationOutcome(Record):
+    """Where a payment or credit went: the charges it paid, and what went to the credit balance."""
+
+    applications: list[Application]
+    to_credit_balance: Money
+
+
+class ReversalOutcome(Record):
+    """What a reversed payment re-opened."""
+
+    payment_id: str
+    reopened: list[Application]
+    removed_from_credit_balance: Money
+
+
+class ChargeEntry(Record):
+    """A charge in the ledger with what was adjusted, paid, credited, written off and is open."""
+
+    charge: Charge
+    adjusted: Money
+    paid: Money
+    credited: Money
+    written_off: Money
+    open: Money
+    added: int
+
+
+class LedgerTotals(Record):
+    """The totals of a ledger; ``balance = charged + adjustments - received - credited - written_off``."""
+
+    charged: Money
+    adjustments: Money
+    received: Money
+    credited: Money
+    written_off: Money
+    open: Money
+    credit_balance: Money
+    balance: Money
+
+
+class Statement(Record):
+    """The charges of a scope and what was charged, paid, credited, written off and is open."""
+
+    scope: dict[str, Any]
+    charges: list[ChargeEntry]
+    charged: Money
+    paid: Money
+    credited: Money
+    written_off: Money
+    open: Money
+
+
+class AgingReport(Record):
+    """Overdue amounts by age on a date."""
+
+    as_of: date
+    grace_days: int
+    current: Money
+    days_1_30: Money
+    days_31_60: Money
+    days_61_90: Money
+    over_90: Money
+    total_open: Money
+    overdue: Money
+    oldest_overdue_due_date: date | None
+
+
+class UnpaidCharge(Record):
+    """A charge still open in a reconciliation."""
+
+    charge_id: str
+    agreement_id: str
+    line_id: str | None
+    plan_id: str | None
+    amount: Money
+    open: Money
+    unpaid_since: date
+    days_past_due: int
+
+
+class Reconciliation(Record):
+    """Whether everything due in a period has arrived, and what is missing."""
+
+    scope: dict[str, Any]
+    from_: date
+    to: date
+    as_of: date
+    due: Money
+    paid: Money
+    credited: Money
+    written_off: Money
+    missing: Money
+    received: Money
+    reversed: Money
+    unpaid: list[UnpaidCharge]
+    all_received: bool
