@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test in every language. This is the README's test command; .ci/run calls it.
 #
-#   1. Rust:         cargo fmt --check, clippy (-D warnings), cargo test --workspace
+#   1. Rust:         cargo fmt --check, clippy (-D warnings), cargo test --workspace, and
+#                    crm-core again with its `sqlite` feature (clippy and tests)
 #   2. Python:       maturin builds the wheel; a FRESH venv installs it; pytest, stubtest and the
 #                    Python example run there (never against the source tree)
 #   3. Kotlin/Java:  build libcrm_ffi, generate Kotlin (library mode), Maven compiles it and
@@ -39,6 +40,9 @@ section "Rust" "format, lints, tests"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
+# The SQLite event store is behind crm-core's `sqlite` feature (off in the pure core).
+cargo clippy -p crm-core --all-targets --features sqlite --locked -- -D warnings
+cargo test -p crm-core --features sqlite --locked
 
 # ------------------------------------------------------------------------------------------
 section "Python" "build the wheel, install it in a fresh venv, pytest, stubtest, example"

@@ -30,6 +30,7 @@ fn loaded_engine(uses: usize) -> Crm {
     let offering = Offering {
         id: OfferingId::new("PLAN").unwrap(),
         name: "plan".into(),
+        payment_plans: vec![],
         kind: OfferingKind::Service,
         entitlements: (0..20)
             .map(|i| EntitlementTemplate {

@@ -1,12 +1,13 @@
 //! The catalog: what can be sold.
 //!
 //! An [`Offering`] is a service, a physical product or a bundle of other offerings. It carries
-//! templates of the entitlements that a sale of it creates.
+//! templates of the entitlements and payment plans that a sale of it creates.
 
 use crate::entitlement::EntitlementTemplate;
 use crate::error::{Error, Result};
 use crate::ids::OfferingId;
 use crate::lifecycle::LineKind;
+use crate::obligation::PaymentPlanTemplate;
 use crate::party::validate_text;
 use serde::{Deserialize, Serialize};
 
@@ -38,6 +39,9 @@ pub struct Offering {
     /// Entitlements that a sale of this offering grants.
     #[serde(default)]
     pub entitlements: Vec<EntitlementTemplate>,
+    /// Payment plans that a sale of this offering creates.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub payment_plans: Vec<PaymentPlanTemplate>,
 }
 
 impl Offering {
@@ -64,6 +68,21 @@ impl Offering {
             {
                 return Err(Error::validation(
                     "entitlement code",
+                    &t.code,
+                    "listed twice in one offering",
+                ));
+            }
+        }
+        for (i, t) in self.payment_plans.iter().enumerate() {
+            t.validate()?;
+            if self
+                .payment_plans
+                .iter()
+                .skip(i + 1)
+                .any(|u| u.code == t.code)
+            {
+                return Err(Error::validation(
+                    "payment plan code",
                     &t.code,
                     "listed twice in one offering",
                 ));
@@ -111,6 +130,7 @@ mod tests {
                 components: vec![id("A"), id("B")],
             },
             entitlements: vec![],
+            payment_plans: vec![],
         };
         let e = o.validate().unwrap_err();
         assert!(e.to_string().contains("cannot contain itself"), "{e}");
@@ -123,6 +143,7 @@ mod tests {
             name: "Device".into(),
             kind: OfferingKind::PhysicalProduct,
             entitlements: vec![],
+            payment_plans: vec![],
         };
         assert_eq!(o.line_kind(), LineKind::PhysicalProduct);
         o.kind = OfferingKind::Service;

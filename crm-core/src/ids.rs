@@ -163,6 +163,12 @@ define_id!(
     "payment_id"
 );
 define_id!(
+    /// Identifies a ledger entry that is not a payment or a charge: a credit, an adjustment or
+    /// a write-off.
+    EntryId,
+    "entry_id"
+);
+define_id!(
     /// Identifies an approved exception.
     ExceptionId,
     "exception_id"
@@ -215,6 +221,7 @@ pub const ID_KINDS: &[&str] = &[
     PlanId::KIND,
     ChargeId::KIND,
     PaymentId::KIND,
+    EntryId::KIND,
     ExceptionId::KIND,
     CommitmentId::KIND,
     InteractionId::KIND,

@@ -9,6 +9,9 @@ use std::fmt;
 /// The longest name or free text accepted, in bytes.
 pub const MAX_TEXT_LEN: usize = 4096;
 
+/// The most contact points a customer may have.
+pub const MAX_CONTACT_POINTS: usize = 100;
+
 /// Checks a free-text field: at most [`MAX_TEXT_LEN`] bytes, no control characters other than
 /// line breaks and tabs; `required` refuses an empty (or blank) text.
 pub fn validate_text(field: &str, value: &str, required: bool) -> Result<()> {
@@ -161,9 +164,17 @@ pub struct Customer {
 }
 
 impl Customer {
-    /// Checks names, addresses and that no purpose/channel pair is listed twice.
+    /// Checks names, addresses (at most [`MAX_CONTACT_POINTS`]) and that no purpose/channel
+    /// pair is listed twice.
     pub fn validate(&self) -> Result<()> {
         validate_text("customer name", &self.name, true)?;
+        if self.contact_points.len() > MAX_CONTACT_POINTS {
+            return Err(Error::validation(
+                "contact_points",
+                self.contact_points.len(),
+                format!("a customer has at most {MAX_CONTACT_POINTS} contact points"),
+            ));
+        }
         for cp in &self.contact_points {
             validate_text("contact address", &cp.address, true)?;
         }
@@ -289,5 +300,11 @@ mod tests {
         let mut c = customer();
         c.name = "x".repeat(MAX_TEXT_LEN + 1);
         assert!(c.validate().is_err());
+        let mut c = customer();
+        c.contact_points = vec![c.contact_points[0].clone(); MAX_CONTACT_POINTS + 1];
+        let e = c.validate().unwrap_err();
+        assert!(e.to_string().contains("at most 100 contact points"), "{e}");
+        c.contact_points.truncate(MAX_CONTACT_POINTS);
+        assert!(c.validate().is_ok());
     }
 }

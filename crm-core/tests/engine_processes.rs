@@ -272,6 +272,7 @@ fn the_agreements_service_level_sets_the_resolution_target() {
             offering: Offering {
                 id: OfferingId::new("CARE-GOLD").unwrap(),
                 name: "Gold care".into(),
+                payment_plans: vec![],
                 kind: OfferingKind::Service,
                 entitlements: vec![EntitlementTemplate {
                     code: "complaint".into(),

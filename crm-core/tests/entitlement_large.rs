@@ -29,6 +29,7 @@ pub fn loaded_engine(busy: usize, quiet: usize) -> Crm {
     let offering = Offering {
         id: OfferingId::new("PLAN").unwrap(),
         name: "plan".into(),
+        payment_plans: vec![],
         kind: OfferingKind::Service,
         entitlements: (0..20)
             .map(|i| EntitlementTemplate {

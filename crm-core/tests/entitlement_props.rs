@@ -86,6 +86,7 @@ fn engine_with_kind(kind: EntitlementKind) -> Crm {
     let offering = Offering {
         id: OfferingId::new("PLAN").unwrap(),
         name: "plan".into(),
+        payment_plans: vec![],
         kind: OfferingKind::Service,
         entitlements: vec![EntitlementTemplate {
             code: "q".into(),

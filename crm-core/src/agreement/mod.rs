@@ -21,8 +21,10 @@ use crate::Instant;
 use crate::entitlement::Entitlement;
 use crate::error::{Error, Result};
 use crate::ids::{
-    ActorId, AgreementId, AssetId, CustomerId, EntitlementId, LineId, OfferingId, PartnerId,
+    ActorId, AgreementId, AssetId, CustomerId, EntitlementId, LineId, OfferingId, PartnerId, PlanId,
 };
+use crate::money::Money;
+use crate::obligation::{PaymentPlan, PriceChange};
 use crate::party::{Consent, validate_text};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -268,6 +270,20 @@ pub enum AmendmentChange {
         /// The note; empty to clear it.
         note: String,
     },
+    /// Add a payment plan (its customer and agreement must be this agreement's).
+    AddPaymentPlan {
+        /// The plan.
+        plan: PaymentPlan,
+    },
+    /// Change a recurring plan's amount from a date on.
+    ChangePrice {
+        /// The plan.
+        plan: PlanId,
+        /// The first day of the new amount.
+        from: NaiveDate,
+        /// The new amount per full period.
+        amount: Money,
+    },
 }
 
 impl AmendmentChange {
@@ -307,6 +323,9 @@ pub enum AppliedChange {
         line: AgreementLine,
         /// The entitlements created from the offering's templates.
         entitlements: Vec<Entitlement>,
+        /// The payment plans created from the offering's templates.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        payment_plans: Vec<PaymentPlan>,
     },
     /// A quantity changed.
     ChangeQuantity {
@@ -341,6 +360,18 @@ pub enum AppliedChange {
         /// The note before.
         previous: String,
     },
+    /// A payment plan was added.
+    AddPaymentPlan {
+        /// The plan.
+        plan: PaymentPlan,
+    },
+    /// A recurring plan's amount changes from a date on.
+    ChangePrice {
+        /// The plan.
+        plan: PlanId,
+        /// The new amount and its first day.
+        change: PriceChange,
+    },
 }
 
 /// An agreement with a customer.
@@ -363,6 +394,9 @@ pub struct Agreement {
     pub lines: Vec<AgreementLine>,
     /// The entitlements the lines grant.
     pub entitlements: Vec<Entitlement>,
+    /// The payment plans: what the customer owes for the lines, and when.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub payment_plans: Vec<PaymentPlan>,
     /// An internal note.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub note: String,
@@ -393,6 +427,21 @@ impl Agreement {
             .ok_or_else(|| Error::not_found("line", id))
     }
 
+    /// The payment plan with that id.
+    pub fn payment_plan(&self, id: &PlanId) -> Result<&PaymentPlan> {
+        self.payment_plans
+            .iter()
+            .find(|p| &p.id == id)
+            .ok_or_else(|| Error::not_found("payment plan", id))
+    }
+
+    fn payment_plan_mut(&mut self, id: &PlanId) -> Result<&mut PaymentPlan> {
+        self.payment_plans
+            .iter_mut()
+            .find(|p| &p.id == id)
+            .ok_or_else(|| Error::not_found("payment plan", id))
+    }
+
     /// The entitlement with that id.
     pub fn entitlement(&self, id: &EntitlementId) -> Result<&Entitlement> {
         self.entitlements
@@ -414,9 +463,14 @@ impl Agreement {
     pub fn apply_changes(&mut self, changes: &[AppliedChange]) -> Result<()> {
         for change in changes {
             match change {
-                AppliedChange::AddLine { line, entitlements } => {
+                AppliedChange::AddLine {
+                    line,
+                    entitlements,
+                    payment_plans,
+                } => {
                     self.lines.push(line.clone());
                     self.entitlements.extend(entitlements.iter().cloned());
+                    self.payment_plans.extend(payment_plans.iter().cloned());
                 }
                 AppliedChange::ChangeQuantity { line, quantity, .. } => {
                     self.line_mut(line)?.quantity = *quantity;
@@ -429,6 +483,11 @@ impl Agreement {
                     self.entitlements.retain(|e| e.id != entitlement.id);
                 }
                 AppliedChange::SetNote { note, .. } => self.note.clone_from(note),
+                AppliedChange::AddPaymentPlan { plan } => self.payment_plans.push(plan.clone()),
+                AppliedChange::ChangePrice { plan, change } => {
+                    self.payment_plan_mut(plan)?
+                        .add_price_change(change.clone())?;
+                }
             }
         }
         Ok(())
@@ -437,10 +496,16 @@ impl Agreement {
     fn undo_amendment(&mut self, amendment: &Amendment) -> Result<()> {
         for change in amendment.changes.iter().rev() {
             match change {
-                AppliedChange::AddLine { line, entitlements } => {
+                AppliedChange::AddLine {
+                    line,
+                    entitlements,
+                    payment_plans,
+                } => {
                     self.lines.retain(|l| l.id != line.id);
                     self.entitlements
                         .retain(|e| !entitlements.iter().any(|x| x.id == e.id));
+                    self.payment_plans
+                        .retain(|p| !payment_plans.iter().any(|x| x.id == p.id));
                 }
                 AppliedChange::ChangeQuantity { line, previous, .. } => {
                     self.line_mut(line)?.quantity = *previous;
@@ -453,6 +518,16 @@ impl Agreement {
                     self.entitlements.push(entitlement.clone());
                 }
                 AppliedChange::SetNote { previous, .. } => self.note.clone_from(previous),
+                AppliedChange::AddPaymentPlan { plan } => {
+                    self.payment_plans.retain(|p| p.id != plan.id);
+                }
+                AppliedChange::ChangePrice { plan, change } => {
+                    if let crate::obligation::Periodicity::Recurring { price_changes, .. } =
+                        &mut self.payment_plan_mut(plan)?.periodicity
+                    {
+                        price_changes.retain(|c| c != change);
+                    }
+                }
             }
         }
         self.revision = amendment.revision.saturating_sub(1);
@@ -479,6 +554,7 @@ impl Agreement {
             line.history.retain(|e| e.effective_at <= at);
         }
         a.entitlements.sort_by(|x, y| x.id.cmp(&y.id));
+        a.payment_plans.sort_by(|x, y| x.id.cmp(&y.id));
         Ok(a)
     }
 
@@ -509,6 +585,38 @@ impl Agreement {
             }
             if self.entitlements.iter().skip(i + 1).any(|f| f.id == e.id) {
                 return Err(Error::already_exists("entitlement", &e.id));
+            }
+        }
+        let mut currency = None;
+        for (i, p) in self.payment_plans.iter().enumerate() {
+            p.validate()?;
+            if p.customer_id != self.customer || p.agreement_id != self.id {
+                return Err(Error::validation(
+                    "payment plan",
+                    &p.id,
+                    format!(
+                        "belongs to customer {} and agreement {}, not to {} and {}",
+                        p.customer_id, p.agreement_id, self.customer, self.id
+                    ),
+                ));
+            }
+            if let Some(l) = &p.line_id
+                && !self.lines.iter().any(|x| &x.id == l)
+            {
+                return Err(Error::not_found("line", l));
+            }
+            if self.payment_plans.iter().skip(i + 1).any(|q| q.id == p.id) {
+                return Err(Error::already_exists("payment plan", &p.id));
+            }
+            match currency {
+                None => currency = Some(p.currency()),
+                Some(c) if c != p.currency() => {
+                    return Err(Error::CurrencyMismatch {
+                        left: c.code().to_string(),
+                        right: p.currency().code().to_string(),
+                    });
+                }
+                Some(_) => {}
             }
         }
         Ok(())
@@ -548,6 +656,7 @@ mod tests {
                 at,
             )],
             entitlements: vec![],
+            payment_plans: vec![],
             note: String::new(),
             revision: 1,
             amendments: vec![],

@@ -270,6 +270,129 @@ pub enum Command {
         /// Why.
         reason: String,
     },
+    /// Generate the charges of every payment plan of a customer due up to `until` (included)
+    /// into the ledger: new charges are added, charges whose due date or amount the plan now
+    /// gives differently (a termination, a suspension, a price change) are rescheduled or
+    /// settled by an adjustment (or a credit for what was already paid). Running it again
+    /// with nothing new records nothing.
+    GenerateCharges {
+        /// The customer.
+        customer: CustomerId,
+        /// The last due date generated.
+        until: NaiveDate,
+    },
+    /// Supply the rated usage of one period of a consumption plan (the host's mediation);
+    /// replaces an earlier figure for the same period until its charge is generated.
+    RecordRatedUsage {
+        /// The plan.
+        plan: crate::ids::PlanId,
+        /// The period's first day (one of the plan's anchor dates).
+        period_start: NaiveDate,
+        /// The quantity used, not negative.
+        quantity: rust_decimal::Decimal,
+    },
+    /// Record a payment received and allocate it (oldest due first, or to named charges); the
+    /// rest becomes credit balance. A payment id seen before with the same content returns the
+    /// first result and records nothing.
+    RecordPayment {
+        /// The payment.
+        payment: crate::obligation::Payment,
+    },
+    /// Reverse a payment (it bounced): what it paid is open again.
+    ReversePayment {
+        /// The customer.
+        customer: CustomerId,
+        /// The payment.
+        payment: crate::ids::PaymentId,
+        /// Why (the bank's return reason).
+        reason: String,
+    },
+    /// Grant a credit (compensation, goodwill), allocated like a payment.
+    GrantCredit {
+        /// The credit.
+        credit: crate::obligation::Credit,
+    },
+    /// Correct one charge's amount, up or down.
+    AdjustCharge {
+        /// The adjustment.
+        adjustment: crate::obligation::Adjustment,
+    },
+    /// Give up collecting part or all of one charge's open amount.
+    WriteOff {
+        /// The write-off.
+        write_off: crate::obligation::WriteOff,
+    },
+    /// Apply the customer's credit balance to the open charges, oldest due first.
+    ApplyCreditBalance {
+        /// The customer.
+        customer: CustomerId,
+    },
+    /// Register a collection policy (a ladder), or replace the one with the same name.
+    RegisterCollectionPolicy {
+        /// The policy.
+        policy: crate::obligation::CollectionPolicy,
+    },
+    /// Register the organisation's policies (tiering, service per tier, compensation) and how
+    /// customers are measured; replaces the policies registered before.
+    RegisterPolicies {
+        /// The policy set (boxed: it is large).
+        policies: Box<crate::policy::PolicySet>,
+        /// How customers are measured (trailing window, margin rates).
+        #[serde(default)]
+        settings: crate::engine::PolicySettings,
+    },
+    /// Record what only the host knows about a customer (potential, churn risk, attributes),
+    /// replacing what was recorded before.
+    SetCustomerFacts {
+        /// The customer.
+        customer: CustomerId,
+        /// The facts.
+        facts: crate::engine::HostFacts,
+    },
+    /// Tier customers now (an empty list: every customer) and record each change.
+    AssignTiers {
+        /// The customers.
+        #[serde(default)]
+        customers: Vec<CustomerId>,
+    },
+    /// Decide a complaint's compensation under the policy and the tier's cap now, and grant
+    /// it: the grant is recorded and a credit or fee waiver reaches the ledger. An offer that
+    /// needs approval needs `approved_by`.
+    GrantCompensation {
+        /// The customer.
+        customer: CustomerId,
+        /// The complaint's facts.
+        complaint: crate::policy::Complaint,
+        /// Who approved, when the offer needs approval.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        approved_by: Option<ActorId>,
+    },
+    /// Take a collection action that is due now (see `Crm::collection_actions`): it is
+    /// recorded, so it is not proposed again, and a `restrict` step restricts the line.
+    TakeCollectionAction {
+        /// The customer.
+        customer: CustomerId,
+        /// The policy's name.
+        policy: String,
+        /// The action's key.
+        key: String,
+    },
+    /// Record a contact with a customer (see `docs/interactions.md`); with `start_process`,
+    /// the process its kind classifies to starts in the same event.
+    RecordInteraction {
+        /// The interaction.
+        interaction: crate::interaction::Interaction,
+        /// Start the process the interaction's kind classifies to (when it links none).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        start_process: Option<crate::engine::StartOptions>,
+    },
+    /// Close an open interaction or add what arrived later (outcome, survey, sentiment).
+    UpdateInteraction {
+        /// The interaction.
+        interaction: crate::ids::InteractionId,
+        /// What changes.
+        update: crate::engine::InteractionUpdate,
+    },
 }
 
 impl Command {
@@ -296,6 +419,22 @@ impl Command {
             Command::AdvanceProcess { .. } => "advance_process",
             Command::ConsumeEntitlement { .. } => "consume_entitlement",
             Command::ReverseUsage { .. } => "reverse_usage",
+            Command::GenerateCharges { .. } => "generate_charges",
+            Command::RecordRatedUsage { .. } => "record_rated_usage",
+            Command::RecordPayment { .. } => "record_payment",
+            Command::ReversePayment { .. } => "reverse_payment",
+            Command::GrantCredit { .. } => "grant_credit",
+            Command::AdjustCharge { .. } => "adjust_charge",
+            Command::WriteOff { .. } => "write_off",
+            Command::ApplyCreditBalance { .. } => "apply_credit_balance",
+            Command::RegisterCollectionPolicy { .. } => "register_collection_policy",
+            Command::TakeCollectionAction { .. } => "take_collection_action",
+            Command::RegisterPolicies { .. } => "register_policies",
+            Command::SetCustomerFacts { .. } => "set_customer_facts",
+            Command::AssignTiers { .. } => "assign_tiers",
+            Command::GrantCompensation { .. } => "grant_compensation",
+            Command::RecordInteraction { .. } => "record_interaction",
+            Command::UpdateInteraction { .. } => "update_interaction",
         }
     }
 }

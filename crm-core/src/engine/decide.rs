@@ -13,6 +13,7 @@ use crate::catalog::{Offering, OfferingKind};
 use crate::entitlement::Entitlement;
 use crate::error::{Error, Result};
 use crate::ids::{AgreementId, CustomerId, EntitlementId, OfferingId};
+use crate::obligation::PaymentPlan;
 use crate::party::{Consent, validate_text};
 use chrono::Duration;
 
@@ -135,17 +136,20 @@ pub(super) fn decide(
                 signature: *signature,
                 lines: Vec::with_capacity(lines.len()),
                 entitlements: Vec::new(),
+                payment_plans: Vec::new(),
                 note: String::new(),
                 revision: 1,
                 amendments: Vec::new(),
                 version: 0,
             };
             for nl in lines {
-                let (line, ents) = new_line(state, nl, meta)?;
+                let (line, ents, plans) = new_line(state, nl, meta, customer, agreement)?;
                 a.lines.push(line);
                 a.entitlements.extend(ents);
+                a.payment_plans.extend(plans);
             }
             a.validate_content()?;
+            super::obligations::check_plans(state, &a)?;
             for e in &a.entitlements {
                 if state.entitlement_index.contains_key(&e.id) {
                     return Err(Error::already_exists("entitlement", &e.id));
@@ -186,6 +190,7 @@ pub(super) fn decide(
                 applied.push(a);
             }
             scratch.validate_content()?;
+            super::obligations::check_plans(state, &scratch)?;
             for e in &scratch.entitlements {
                 if let Some(other) = state.entitlement_index.get(&e.id)
                     && other != agreement
@@ -340,6 +345,36 @@ pub(super) fn decide(
         Command::ReverseUsage { usage, reason } => {
             super::entitlements::decide_reverse(state, meta, usage, reason)
         }
+        Command::GenerateCharges { customer, until } => {
+            super::obligations::decide_generate(state, meta, customer, *until)
+        }
+        Command::RecordRatedUsage {
+            plan,
+            period_start,
+            quantity,
+        } => super::obligations::decide_rated_usage(state, plan, *period_start, *quantity),
+        Command::RecordPayment { .. }
+        | Command::ReversePayment { .. }
+        | Command::GrantCredit { .. }
+        | Command::AdjustCharge { .. }
+        | Command::WriteOff { .. }
+        | Command::ApplyCreditBalance { .. }
+        | Command::RegisterCollectionPolicy { .. }
+        | Command::TakeCollectionAction { .. } => {
+            super::obligations::decide_ledger(state, meta, command)
+        }
+        Command::RegisterPolicies { .. }
+        | Command::SetCustomerFacts { .. }
+        | Command::AssignTiers { .. }
+        | Command::GrantCompensation { .. } => super::policies::decide(state, meta, command),
+        Command::RecordInteraction {
+            interaction,
+            start_process,
+        } => super::interactions::decide_record(state, meta, interaction, start_process.as_ref()),
+        Command::UpdateInteraction {
+            interaction,
+            update,
+        } => super::interactions::decide_update(state, meta, interaction, update),
     }
 }
 
@@ -383,6 +418,8 @@ fn change_name(change: &AmendmentChange) -> &'static str {
         AmendmentChange::AddEntitlement { .. } => "add_entitlement",
         AmendmentChange::RemoveEntitlement { .. } => "remove_entitlement",
         AmendmentChange::SetNote { .. } => "set_note",
+        AmendmentChange::AddPaymentPlan { .. } => "add_payment_plan",
+        AmendmentChange::ChangePrice { .. } => "change_price",
     }
 }
 
@@ -418,12 +455,15 @@ fn offering_of<'a>(state: &'a CrmState, id: &OfferingId) -> Result<&'a Offering>
         .ok_or_else(|| Error::not_found("offering", id))
 }
 
-/// Builds a line sold now, with the entitlements of its offering (ids `<line>.<code>`).
+/// Builds a line sold now, with the entitlements and payment plans of its offering (ids
+/// `<line>.<code>`).
 fn new_line(
     state: &CrmState,
     nl: &NewLine,
     meta: &Metadata,
-) -> Result<(AgreementLine, Vec<Entitlement>)> {
+    customer: &CustomerId,
+    agreement: &AgreementId,
+) -> Result<(AgreementLine, Vec<Entitlement>, Vec<PaymentPlan>)> {
     if state.line_index.contains_key(&nl.id) {
         return Err(Error::already_exists("line", &nl.id));
     }
@@ -457,7 +497,15 @@ fn new_line(
             valid_to,
         });
     }
-    Ok((line, ents))
+    let plans = super::obligations::plans_for_line(
+        offering,
+        &nl.id,
+        nl.quantity,
+        customer,
+        agreement,
+        meta,
+    )?;
+    Ok((line, ents, plans))
 }
 
 fn apply_change(
@@ -471,8 +519,13 @@ fn apply_change(
             if a.lines.iter().any(|l| l.id == line.id) {
                 return Err(Error::already_exists("line", &line.id));
             }
-            let (line, entitlements) = new_line(state, line, meta)?;
-            AppliedChange::AddLine { line, entitlements }
+            let (line, entitlements, payment_plans) =
+                new_line(state, line, meta, &a.customer, &a.id)?;
+            AppliedChange::AddLine {
+                line,
+                entitlements,
+                payment_plans,
+            }
         }
         AmendmentChange::ChangeQuantity { line, quantity } => {
             let l = a.line(line)?;
@@ -514,6 +567,28 @@ fn apply_change(
         AmendmentChange::RemoveEntitlement { entitlement } => AppliedChange::RemoveEntitlement {
             entitlement: a.entitlement(entitlement)?.clone(),
         },
+        AmendmentChange::AddPaymentPlan { plan } => {
+            plan.validate()?;
+            if a.payment_plans.iter().any(|p| p.id == plan.id)
+                || state.plan_index.contains_key(&plan.id)
+            {
+                return Err(Error::already_exists("payment plan", &plan.id));
+            }
+            AppliedChange::AddPaymentPlan { plan: plan.clone() }
+        }
+        AmendmentChange::ChangePrice { plan, from, amount } => {
+            let change = crate::obligation::PriceChange {
+                from: *from,
+                amount: *amount,
+            };
+            a.payment_plan(plan)?
+                .clone()
+                .add_price_change(change.clone())?;
+            AppliedChange::ChangePrice {
+                plan: plan.clone(),
+                change,
+            }
+        }
         AmendmentChange::SetNote { note } => {
             validate_text("note", note, false)?;
             AppliedChange::SetNote {

@@ -186,6 +186,14 @@ pub(crate) fn check(
     at: Instant,
 ) -> Result<EntitlementDecision> {
     let cands = candidates(state, req, at)?;
+    let derived;
+    let standing = match &req.standing {
+        Some(s) => Some(s),
+        None => {
+            derived = state.standing(&req.customer, at);
+            Some(&derived)
+        }
+    };
     let mut evals: Vec<(Evaluation, rust_decimal::Decimal)> = Vec::with_capacity(cands.len());
     for c in &cands {
         let quantity = req.quantity_for(&c.entitlement.kind)?;
@@ -196,7 +204,7 @@ pub(crate) fn check(
             exceptions: &c.exceptions,
             quantity,
             channel: req.channel,
-            standing: req.standing.as_ref(),
+            standing,
         };
         let ev = evaluate(&facts, at)?;
         if ev.outcome == DecisionOutcome::Granted {
@@ -415,6 +423,8 @@ impl Crm {
         standing: Option<&CustomerStanding>,
         at: Instant,
     ) -> Result<Vec<EntitlementStatus>> {
+        let derived = self.state.standing(customer, at);
+        let standing = standing.or(Some(&derived));
         let mut out = Vec::new();
         for a in self.agreements_of(customer)? {
             if a.signed_at > at {
@@ -519,8 +529,8 @@ impl CrmState {
                 standing: None,
             };
             let mut probe = c.entitlement.clone();
-            // Service levels apply whatever the customer's standing; conditions are the
-            // policies' business (tier overrides come with them).
+            // Service levels apply whatever the customer's standing; the tier's service policy
+            // shortens them below.
             probe.conditions = Default::default();
             let ev = evaluate(
                 &Facts {
@@ -545,6 +555,28 @@ impl CrmState {
                 );
                 continue;
             }
+            let tier = self.tier_targets(
+                customer,
+                code,
+                &crate::policy::SlaTargets {
+                    response: Some(target.response),
+                    resolution: Some(target.resolution),
+                },
+            )?;
+            let (response, resolution) = match &tier {
+                Some(t) => (
+                    t.response.unwrap_or(target.response),
+                    t.resolution.unwrap_or(target.resolution),
+                ),
+                None => (target.response, target.resolution),
+            };
+            let mut shortened_by_tier = Vec::new();
+            if response < target.response {
+                shortened_by_tier.push("response".to_string());
+            }
+            if resolution < target.resolution {
+                shortened_by_tier.push("resolution".to_string());
+            }
             return Ok(ServiceLevelTargets {
                 source: MatchedEntitlement {
                     entitlement: c.entitlement.id.clone(),
@@ -553,8 +585,11 @@ impl CrmState {
                 },
                 calendar: calendar.clone(),
                 priority: target.priority.clone(),
-                response: target.response,
-                resolution: target.resolution,
+                response,
+                resolution,
+                tier: tier.as_ref().map(|t| t.tier.clone()),
+                shortened_by_tier,
+                tier_reasons: tier.map(|t| t.reasons).unwrap_or_default(),
             });
         }
         Err(Error::NotEntitled {

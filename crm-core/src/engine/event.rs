@@ -158,6 +158,128 @@ pub enum Event {
         /// Who, when, why.
         reversal: crate::entitlement::UsageReversal,
     },
+    /// Charges were generated from a customer's payment plans.
+    ChargesGenerated {
+        /// The customer.
+        customer: CustomerId,
+        /// The last due date generated.
+        until: chrono::NaiveDate,
+        /// New charges, and charges whose due date or amount changed.
+        changes: Vec<crate::obligation::ChargeChange>,
+        /// The adjustments that settle amount changes.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        adjustments: Vec<crate::obligation::Adjustment>,
+        /// The credits that give back what was already paid of a reduced charge.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        credits: Vec<crate::obligation::Credit>,
+    },
+    /// The rated usage of a period of a consumption plan was supplied.
+    RatedUsageRecorded {
+        /// The plan.
+        plan: crate::ids::PlanId,
+        /// The period and the quantity.
+        usage: crate::obligation::PeriodUsage,
+    },
+    /// A payment was received and allocated.
+    PaymentRecorded {
+        /// The payment.
+        payment: crate::obligation::Payment,
+        /// Where it went.
+        outcome: crate::obligation::AllocationOutcome,
+    },
+    /// A payment was reversed.
+    PaymentReversed {
+        /// The customer.
+        customer: CustomerId,
+        /// When and why.
+        reversal: crate::obligation::Reversal,
+        /// What was re-opened.
+        outcome: crate::obligation::ReversalOutcome,
+    },
+    /// A credit was granted and allocated.
+    CreditGranted {
+        /// The credit.
+        credit: crate::obligation::Credit,
+        /// Where it went.
+        outcome: crate::obligation::AllocationOutcome,
+    },
+    /// A charge was adjusted.
+    ChargeAdjusted {
+        /// The customer.
+        customer: CustomerId,
+        /// The adjustment.
+        adjustment: crate::obligation::Adjustment,
+    },
+    /// Part or all of a charge was written off.
+    ChargeWrittenOff {
+        /// The customer.
+        customer: CustomerId,
+        /// The write-off.
+        write_off: crate::obligation::WriteOff,
+    },
+    /// The credit balance was applied to open charges.
+    CreditBalanceApplied {
+        /// The customer.
+        customer: CustomerId,
+        /// What was applied.
+        applications: Vec<crate::obligation::Application>,
+    },
+    /// A collection policy was registered or replaced.
+    CollectionPolicyRegistered {
+        /// The policy.
+        policy: crate::obligation::CollectionPolicy,
+    },
+    /// The organisation's policies were registered.
+    PoliciesRegistered {
+        /// The policies and settings (boxed: they are large).
+        policies: Box<crate::engine::RegisteredPolicies>,
+    },
+    /// The host's facts about a customer were recorded.
+    CustomerFactsSet {
+        /// The customer.
+        customer: CustomerId,
+        /// The facts.
+        facts: crate::engine::HostFacts,
+    },
+    /// A customer's tier changed.
+    TierChanged {
+        /// The change, with the rule and why.
+        change: crate::policy::TierChanged,
+    },
+    /// A compensation was granted.
+    CompensationGranted {
+        /// The grant.
+        grant: crate::policy::CompensationGranted,
+        /// The credit that reached the ledger, if the offer has a money value.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        credit: Option<crate::obligation::Credit>,
+        /// Why, as the decision said.
+        reasons: Vec<String>,
+    },
+    /// A collection action was taken.
+    CollectionActionTaken {
+        /// The customer.
+        customer: CustomerId,
+        /// The action as it was due.
+        action: crate::obligation::CollectionAction,
+        /// The line's move, for a restriction.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        line_entry: Option<LineStatusEntry>,
+    },
+    /// An interaction was recorded (and, when asked, the process its kind classifies to
+    /// started).
+    InteractionRecorded {
+        /// The interaction, with `process` filled when a process started.
+        interaction: crate::interaction::Interaction,
+        /// The process started, with its SLA targets.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        process: Option<ProcessStart>,
+    },
+    /// An interaction was closed or completed.
+    InteractionUpdated {
+        /// The interaction as it is now.
+        interaction: crate::interaction::Interaction,
+    },
 }
 
 impl Event {
@@ -182,6 +304,22 @@ impl Event {
             Event::ProcessAdvanced { .. } => "process_advanced",
             Event::UsageRecorded { .. } => "usage_recorded",
             Event::UsageReversed { .. } => "usage_reversed",
+            Event::ChargesGenerated { .. } => "charges_generated",
+            Event::RatedUsageRecorded { .. } => "rated_usage_recorded",
+            Event::PaymentRecorded { .. } => "payment_recorded",
+            Event::PaymentReversed { .. } => "payment_reversed",
+            Event::CreditGranted { .. } => "credit_granted",
+            Event::ChargeAdjusted { .. } => "charge_adjusted",
+            Event::ChargeWrittenOff { .. } => "charge_written_off",
+            Event::CreditBalanceApplied { .. } => "credit_balance_applied",
+            Event::CollectionPolicyRegistered { .. } => "collection_policy_registered",
+            Event::CollectionActionTaken { .. } => "collection_action_taken",
+            Event::PoliciesRegistered { .. } => "policies_registered",
+            Event::CustomerFactsSet { .. } => "customer_facts_set",
+            Event::TierChanged { .. } => "tier_changed",
+            Event::CompensationGranted { .. } => "compensation_granted",
+            Event::InteractionRecorded { .. } => "interaction_recorded",
+            Event::InteractionUpdated { .. } => "interaction_updated",
         }
     }
 }
@@ -189,6 +327,11 @@ impl Event {
 /// The stream name of a customer.
 pub fn customer_stream(id: &CustomerId) -> String {
     format!("customer/{id}")
+}
+
+/// The stream name of a customer's ledger.
+pub fn ledger_stream(id: &CustomerId) -> String {
+    format!("ledger/{id}")
 }
 
 /// The stream name of an agreement.

@@ -10,6 +10,8 @@
 //!   a retry may carry a fresh instant.
 //! - **Optimistic concurrency**: a command may name the version it expects its target stream
 //!   (the customer, the agreement ...) to have; another version is [`Error::VersionConflict`].
+//! - **Storage**: the log lives in an [`EventStore`]: [`InMemoryStore`] by default, a SQLite
+//!   file with the cargo feature `sqlite` (`SqliteStore`), or the host's own database.
 //! - **JSON**: [`Crm::execute_json`] takes a command envelope as JSON and returns the events
 //!   as JSON, so a host in any language can drive the engine. See `docs/json-contract.md`.
 
@@ -17,13 +19,23 @@ mod command;
 mod decide;
 mod entitlements;
 mod event;
+mod interactions;
+mod obligations;
+mod policies;
 mod processes;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 mod state;
 mod store;
 
 pub use command::{Command, CommandEnvelope, MAX_KEY_LEN, Metadata, NewCommitment};
-pub use event::{Event, EventEnvelope, agreement_stream, customer_stream};
+pub use event::{Event, EventEnvelope, agreement_stream, customer_stream, ledger_stream};
+pub use interactions::{InteractionUpdate, StartOptions};
+pub use obligations::{SettledRestriction, TakenCollectionAction};
+pub use policies::{COMPLAINT_KIND, HostFacts, PolicySettings, RegisteredPolicies};
 pub use processes::{BuiltinProcesses, ProcessStart, StartProcess, StoredDefinition};
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteStore;
 pub use state::{CrmState, KeyRecord};
 pub use store::{EventStore, InMemoryStore};
 
@@ -129,6 +141,9 @@ impl Crm {
             }
             None => None,
         };
+        if let Some(seq) = obligations::repeat_of(&self.state, &cmd.command)? {
+            return self.store.read(seq, 1);
+        }
         let (stream, events) = decide::decide(&self.state, &cmd.meta, &cmd.command)?;
         let current = self.state.stream_version(&stream);
         if let Some(expected) = cmd.meta.expected_version

@@ -356,15 +356,41 @@ fn service_level_targets(
             continue;
         }
         state.calendar_of(&level.calendar)?;
-        let source = SlaSource::Entitlement {
-            agreement: level.source.agreement.clone(),
-            entitlement: level.source.entitlement.clone(),
+        let source = match &level.tier {
+            // the tier's policy made the target shorter than the entitlement's
+            Some(tier) if level.shortened_by_tier.iter().any(|t| t == "resolution") => {
+                SlaSource::Tier { tier: tier.clone() }
+            }
+            _ => SlaSource::Entitlement {
+                agreement: level.source.agreement.clone(),
+                entitlement: level.source.entitlement.clone(),
+            },
         };
         let sla = SlaTargets::from_definition(def)
             .with_resolution(SlaTarget::new(level.resolution, source));
         return Ok((sla, level.calendar));
     }
-    Ok((SlaTargets::from_definition(def), start.calendar.clone()))
+    // No service-level entitlement: the definition's targets, shortened by the tier's policy.
+    let mut sla = SlaTargets::from_definition(def);
+    let kind = start
+        .interaction_kind
+        .as_deref()
+        .or_else(|| def.interaction_kinds().first().map(String::as_str));
+    if let Some(kind) = kind
+        && let Some(t) = state.tier_targets(
+            &start.customer,
+            kind,
+            &crate::policy::SlaTargets {
+                response: None,
+                resolution: def.sla(),
+            },
+        )?
+        && let Some(r) = t.resolution
+        && def.sla().is_none_or(|d| r < d)
+    {
+        sla = sla.with_resolution(SlaTarget::new(r, SlaSource::Tier { tier: t.tier }));
+    }
+    Ok((sla, start.calendar.clone()))
 }
 
 pub(super) fn decide_advance(

@@ -69,6 +69,49 @@ pub struct CrmState {
     /// The uses of every entitlement, indexed by time.
     #[serde(default)]
     pub usage: crate::entitlement::UsageBook,
+    /// Which agreement each payment plan belongs to.
+    #[serde(default)]
+    pub plan_index: BTreeMap<crate::ids::PlanId, AgreementId>,
+    /// The ledger of every customer who owes or paid something.
+    #[serde(default)]
+    pub ledgers: BTreeMap<CustomerId, crate::obligation::Ledger>,
+    /// Which customer's ledger holds each charge.
+    #[serde(default)]
+    pub charge_owners: BTreeMap<crate::ids::ChargeId, CustomerId>,
+    /// Payments and entries recorded (`payment:<id>`, `entry:<id>`): the owner and the seq of
+    /// the event that recorded them, so a repeat returns that event.
+    #[serde(default)]
+    pub ledger_entries: BTreeMap<String, (CustomerId, u64)>,
+    /// Rated usage supplied per consumption plan, in period order.
+    #[serde(default)]
+    pub rated_usage: BTreeMap<crate::ids::PlanId, Vec<crate::obligation::PeriodUsage>>,
+    /// Collection policies by name.
+    #[serde(default)]
+    pub collection_policies: BTreeMap<String, crate::obligation::CollectionPolicy>,
+    /// The keys of the collection actions taken, per customer.
+    #[serde(default)]
+    pub collections_taken: BTreeMap<CustomerId, std::collections::BTreeSet<String>>,
+    /// The collection actions taken, per customer, in the order taken.
+    #[serde(default)]
+    pub collection_history: BTreeMap<CustomerId, Vec<super::TakenCollectionAction>>,
+    /// The organisation's policies, once registered.
+    #[serde(default)]
+    pub policies: Option<super::RegisteredPolicies>,
+    /// What the host knows about each customer, for tiering.
+    #[serde(default)]
+    pub customer_facts: BTreeMap<CustomerId, super::HostFacts>,
+    /// The day each customer was registered (tenure counts from it).
+    #[serde(default)]
+    pub customer_since: BTreeMap<CustomerId, chrono::NaiveDate>,
+    /// Each customer's last tier change.
+    #[serde(default)]
+    pub tiers: BTreeMap<CustomerId, crate::policy::TierChanged>,
+    /// The compensations granted, per customer, oldest first.
+    #[serde(default)]
+    pub compensations: BTreeMap<CustomerId, Vec<crate::policy::CompensationGranted>>,
+    /// Interactions by id.
+    #[serde(default)]
+    pub interactions: BTreeMap<crate::ids::InteractionId, crate::interaction::Interaction>,
 }
 
 fn missing(entity: &str, id: impl std::fmt::Display) -> Error {
@@ -100,7 +143,7 @@ impl CrmState {
                 ),
             });
         }
-        self.apply_event(&env.event)?;
+        self.apply_event(env)?;
         self.stream_versions
             .insert(env.stream.clone(), env.stream_version);
         if let Some(agreement) = env.stream.strip_prefix("agreement/")
@@ -131,10 +174,14 @@ impl CrmState {
         Ok(())
     }
 
-    fn apply_event(&mut self, event: &Event) -> Result<()> {
+    fn apply_event(&mut self, env: &EventEnvelope) -> Result<()> {
+        let event = &env.event;
         match event {
             Event::CustomerRegistered { customer } | Event::CustomerUpdated { customer } => {
                 self.customers.insert(customer.id.clone(), customer.clone());
+                self.customer_since
+                    .entry(customer.id.clone())
+                    .or_insert(env.at.date_naive());
             }
             Event::ConsentChanged { customer, grant } => {
                 self.customers
@@ -156,6 +203,9 @@ impl CrmState {
                     self.entitlement_index
                         .insert(e.id.clone(), agreement.id.clone());
                 }
+                for p in &agreement.payment_plans {
+                    self.plan_index.insert(p.id.clone(), agreement.id.clone());
+                }
                 self.agreements
                     .insert(agreement.id.clone(), agreement.clone());
             }
@@ -174,6 +224,10 @@ impl CrmState {
                 self.entitlement_index.retain(|_, ag| ag != agreement);
                 for e in &a.entitlements {
                     self.entitlement_index.insert(e.id.clone(), a.id.clone());
+                }
+                self.plan_index.retain(|_, ag| ag != agreement);
+                for p in &a.payment_plans {
+                    self.plan_index.insert(p.id.clone(), a.id.clone());
                 }
             }
             Event::LineStatusChanged {
@@ -236,6 +290,23 @@ impl CrmState {
             | Event::ProcessAdvanced { .. } => self.apply_process_event(event)?,
             Event::UsageRecorded { .. } | Event::UsageReversed { .. } => {
                 super::entitlements::apply(self, event)?;
+            }
+            Event::ChargesGenerated { .. }
+            | Event::RatedUsageRecorded { .. }
+            | Event::PaymentRecorded { .. }
+            | Event::PaymentReversed { .. }
+            | Event::CreditGranted { .. }
+            | Event::ChargeAdjusted { .. }
+            | Event::ChargeWrittenOff { .. }
+            | Event::CreditBalanceApplied { .. }
+            | Event::CollectionPolicyRegistered { .. }
+            | Event::CollectionActionTaken { .. } => super::obligations::apply(self, env)?,
+            Event::PoliciesRegistered { .. }
+            | Event::CustomerFactsSet { .. }
+            | Event::TierChanged { .. }
+            | Event::CompensationGranted { .. } => super::policies::apply(self, env)?,
+            Event::InteractionRecorded { .. } | Event::InteractionUpdated { .. } => {
+                super::interactions::apply(self, env)?;
             }
         }
         Ok(())

@@ -39,9 +39,10 @@ pub const CITED_RECORDS: usize = 10;
 
 /// What the host knows of the customer's standing, for the conditions of an entitlement.
 ///
-/// Until the obligations and tiering modules are integrated, the host supplies it with the
-/// request. A condition that needs it when it is absent fails closed: denied, with a
-/// [`ReasonKind::StandingUnknown`] reason.
+/// The engine derives it from the customer's ledger (days overdue) when a request carries
+/// none; a host that keeps its own books may supply it with the request instead. Checked
+/// without the engine, a condition that needs it when it is absent fails closed: denied,
+/// with a [`ReasonKind::StandingUnknown`] reason.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CustomerStanding {
@@ -80,7 +81,8 @@ pub struct EntitlementRequest {
     /// Only lines with this asset installed at the instant of the check, when given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asset: Option<AssetId>,
-    /// The customer's standing, for conditions (overdue days, minimum tier).
+    /// The customer's standing, for conditions (overdue days, minimum tier); the engine
+    /// derives it from the ledger when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub standing: Option<CustomerStanding>,
 }
@@ -459,6 +461,16 @@ pub struct ServiceLevelTargets {
     pub response: BusinessDuration,
     /// Resolution within this much business time.
     pub resolution: BusinessDuration,
+    /// The customer's tier, when its service policy took part (the targets above are then
+    /// the shortest of the entitlement's and the tier's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier: Option<String>,
+    /// The targets the tier made shorter than the entitlement's (`response`, `resolution`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shortened_by_tier: Vec<String>,
+    /// How the tier's policy set the targets, readable.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tier_reasons: Vec<String>,
 }
 
 /// One entitlement as it stands at an instant (see `Crm::entitlements_of`).

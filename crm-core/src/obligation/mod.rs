@@ -35,61 +35,17 @@ pub use ledger::{
     PaymentOutcome, Proration, Reversal, ReversalOutcome, Scope, Statement, WriteOff,
 };
 pub use plan::{
-    BillingTiming, EarlyTermination, Frequency, PaymentPlan, PaymentType, Periodicity, PriceChange,
-    PriceTier, Rate, SuspendedBilling,
+    BillingTiming, EarlyTermination, Frequency, PaymentPlan, PaymentPlanTemplate, PaymentType,
+    Periodicity, PriceChange, PriceTier, Rate, ScheduleTemplate, SuspendedBilling,
 };
 pub use reconcile::{Reconciliation, UnpaidCharge};
 pub use schedule::{PeriodUsage, ScheduleInput, StatusChange, anchor_date};
 
+pub use crate::ids::EntryId;
+
 use crate::error::{Error, Result};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use std::fmt;
-
-/// Identifies a ledger entry that is not a payment or a charge: a credit, an adjustment or a
-/// write-off. Host-supplied, validated like every id in [`crate::ids`].
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct EntryId(String);
-
-impl EntryId {
-    /// Validates and wraps a host-supplied entry id.
-    pub fn new(value: impl Into<String>) -> Result<Self> {
-        let value = value.into();
-        crate::ids::validate_id("entry_id", &value)?;
-        Ok(Self(value))
-    }
-
-    /// The id as a string slice.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for EntryId {
-    type Error = Error;
-    fn try_from(value: String) -> Result<Self> {
-        Self::new(value)
-    }
-}
-
-impl From<EntryId> for String {
-    fn from(id: EntryId) -> String {
-        id.0
-    }
-}
-
-impl fmt::Display for EntryId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl fmt::Debug for EntryId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "EntryId({:?})", self.0)
-    }
-}
 
 /// A range of calendar days `[start, end)`: `start` is included, `end` is not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

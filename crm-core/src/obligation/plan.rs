@@ -456,3 +456,178 @@ fn check_price_change(currency: Currency, change: &PriceChange) -> Result<()> {
     }
     Ok(())
 }
+
+/// The schedule of a [`PaymentPlanTemplate`], relative to the day of the sale. Amounts are per
+/// unit: a line of quantity `q` owes `q` times them.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ScheduleTemplate {
+    /// One charge, due `due_after_days` after the sale.
+    OneTime {
+        /// The amount per unit.
+        amount: Money,
+        /// Days from the sale to the due date (0: due on the day of the sale).
+        #[serde(default)]
+        due_after_days: u32,
+    },
+    /// The total split into `count` installments, the first due `first_due_after_days` after
+    /// the sale.
+    Installments {
+        /// The total per unit.
+        total: Money,
+        /// The number of installments.
+        count: u32,
+        /// How often an installment falls due.
+        every: Frequency,
+        /// Days from the sale to the first due date.
+        #[serde(default)]
+        first_due_after_days: u32,
+    },
+    /// A recurring amount from `start_after_days` after the sale, open-ended (the line's
+    /// termination ends it).
+    Recurring {
+        /// The amount of a full period, per unit.
+        amount: Money,
+        /// The length of a period.
+        every: Frequency,
+        /// Due at the start of each period or after its end.
+        #[serde(default)]
+        timing: BillingTiming,
+        /// Days from the sale to the first day of the first period.
+        #[serde(default)]
+        start_after_days: u32,
+    },
+    /// Usage rated per period, from `start_after_days` after the sale.
+    Usage {
+        /// How usage is priced (not multiplied by the quantity: usage is measured).
+        rate: Rate,
+        /// The length of a period.
+        every: Frequency,
+        /// Days from the sale to the first day of the first period.
+        #[serde(default)]
+        start_after_days: u32,
+    },
+}
+
+/// A payment plan that a sale of an offering creates, carried by the offering.
+///
+/// The plan created for line `L` from the template with code `c` has the id `L.c`, is anchored
+/// on the day of the sale (the command's UTC date) and multiplies the template's amounts by
+/// the line's quantity.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentPlanTemplate {
+    /// The template's code, unique within the offering (`device`, `service`).
+    pub code: String,
+    /// What the plan is paid for.
+    pub payment_type: PaymentType,
+    /// When and how much falls due.
+    pub schedule: ScheduleTemplate,
+    /// Whether suspended days are billed (recurring plans).
+    #[serde(default)]
+    pub suspended_billing: SuspendedBilling,
+    /// What happens to remaining installments on early termination (installment plans).
+    #[serde(default)]
+    pub early_termination: EarlyTermination,
+    /// How a prorated amount is rounded to the minor unit.
+    #[serde(default)]
+    pub proration_rounding: Rounding,
+}
+
+fn days_after(sale: NaiveDate, days: u32) -> Result<NaiveDate> {
+    sale.checked_add_days(chrono::Days::new(u64::from(days)))
+        .ok_or_else(|| Error::validation("days after the sale", days, "out of the date range"))
+}
+
+fn per_quantity(m: &Money, quantity: u32) -> Result<Money> {
+    m.times(Decimal::from(quantity), Rounding::default())
+}
+
+impl PaymentPlanTemplate {
+    /// Checks the code and the schedule (as a plan sold today for one unit would be checked).
+    pub fn validate(&self) -> Result<()> {
+        crate::entitlement::validate_code("payment plan code", &self.code)?;
+        let sale = NaiveDate::from_ymd_opt(2000, 1, 1)
+            .ok_or_else(|| Error::validation("sale date", "2000-01-01", "out of range"))?;
+        let probe = |id: &str| -> Result<()> {
+            self.instantiate(
+                PlanId::new(id)?,
+                CustomerId::new("template")?,
+                AgreementId::new("template")?,
+                None,
+                1,
+                sale,
+            )
+            .map(|_| ())
+        };
+        probe("template")
+    }
+
+    /// The plan a sale of `quantity` units on `sale` creates (validated).
+    pub fn instantiate(
+        &self,
+        id: PlanId,
+        customer_id: CustomerId,
+        agreement_id: AgreementId,
+        line_id: Option<LineId>,
+        quantity: u32,
+        sale: NaiveDate,
+    ) -> Result<PaymentPlan> {
+        let periodicity = match &self.schedule {
+            ScheduleTemplate::OneTime {
+                amount,
+                due_after_days,
+            } => Periodicity::OneTime {
+                amount: per_quantity(amount, quantity)?,
+                due: days_after(sale, *due_after_days)?,
+            },
+            ScheduleTemplate::Installments {
+                total,
+                count,
+                every,
+                first_due_after_days,
+            } => Periodicity::Installments {
+                total: per_quantity(total, quantity)?,
+                count: *count,
+                every: *every,
+                first_due: days_after(sale, *first_due_after_days)?,
+            },
+            ScheduleTemplate::Recurring {
+                amount,
+                every,
+                timing,
+                start_after_days,
+            } => Periodicity::Recurring {
+                amount: per_quantity(amount, quantity)?,
+                every: *every,
+                start: days_after(sale, *start_after_days)?,
+                end: None,
+                timing: *timing,
+                price_changes: Vec::new(),
+            },
+            ScheduleTemplate::Usage {
+                rate,
+                every,
+                start_after_days,
+            } => Periodicity::Usage {
+                rate: rate.clone(),
+                every: *every,
+                start: days_after(sale, *start_after_days)?,
+                end: None,
+            },
+        };
+        let plan = PaymentPlan {
+            id,
+            customer_id,
+            agreement_id,
+            line_id,
+            payment_type: self.payment_type,
+            periodicity,
+            suspended_billing: self.suspended_billing,
+            early_termination: self.early_termination,
+            proration_rounding: self.proration_rounding,
+        };
+        plan.validate()?;
+        Ok(plan)
+    }
+}

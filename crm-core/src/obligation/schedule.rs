@@ -190,7 +190,7 @@ pub fn anchor_date(anchor: NaiveDate, every: Frequency, k: u32) -> Option<NaiveD
 }
 
 /// The k with `anchor_date(anchor, every, k) == date`, if any.
-fn anchor_index(anchor: NaiveDate, every: Frequency, date: NaiveDate) -> Option<u32> {
+pub(crate) fn anchor_index(anchor: NaiveDate, every: Frequency, date: NaiveDate) -> Option<u32> {
     let k = match every {
         Frequency::Monthly => {
             let months = (i64::from(date.year()) - i64::from(anchor.year())) * 12

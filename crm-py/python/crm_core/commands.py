@@ -8,6 +8,7 @@ Each class is one case of the core's ``Command`` (its tag is the class name in s
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from . import records as r
@@ -16,26 +17,42 @@ from .enums import LineAction
 
 __all__ = [
     "AddOffering",
+    "AdjustCharge",
     "AdvanceProcess",
     "AmendAgreement",
+    "ApplyCreditBalance",
     "ApproveException",
+    "AssignTiers",
     "BreakCommitment",
     "CancelCommitment",
     "ChangeLineStatus",
     "Command",
     "ConsumeEntitlement",
     "CreateAgreement",
+    "GenerateCharges",
+    "GrantCompensation",
+    "GrantCredit",
     "KeepCommitment",
     "MakeCommitment",
+    "RecordInteraction",
+    "RecordPayment",
+    "RecordRatedUsage",
     "RegisterCalendar",
+    "RegisterCollectionPolicy",
     "RegisterCustomer",
     "RegisterPartner",
+    "RegisterPolicies",
     "RegisterProcessDefinition",
+    "ReversePayment",
     "ReverseUsage",
     "RevokeException",
     "SetConsent",
+    "SetCustomerFacts",
     "StartProcess",
+    "TakeCollectionAction",
     "UpdateCustomer",
+    "UpdateInteraction",
+    "WriteOff",
 ]
 
 
@@ -187,3 +204,116 @@ class ReverseUsage(Command):
 
     usage: str
     reason: str
+
+
+# -- obligations, policies, interactions ---------------------------------------------------------
+# Records the bindings do not type yet travel as dicts in the JSON contract's shape.
+
+
+class GenerateCharges(Command):
+    """Bill a customer: generate the charges of every plan up to a date."""
+
+    customer: str
+    until: date
+
+
+class RecordRatedUsage(Command):
+    """Record the rated usage of a usage plan for a period."""
+
+    plan: str
+    period_start: date
+    quantity: Decimal
+
+
+class RecordPayment(Command):
+    """Record a payment received and allocate it."""
+
+    payment: r.Payment
+
+
+class ReversePayment(Command):
+    """Reverse a payment (it bounced)."""
+
+    customer: str
+    payment: str
+    reason: str
+
+
+class GrantCredit(Command):
+    """Grant a credit and allocate it."""
+
+    credit: r.Credit
+
+
+class AdjustCharge(Command):
+    """Adjust a charge (its JSON: ``adjustment``)."""
+
+    adjustment: dict[str, Any]
+
+
+class WriteOff(Command):
+    """Write off an amount (its JSON: ``write_off``)."""
+
+    write_off: dict[str, Any]
+
+
+class ApplyCreditBalance(Command):
+    """Apply a customer's credit balance to open charges."""
+
+    customer: str
+
+
+class RegisterCollectionPolicy(Command):
+    """Register a collection ladder (its JSON: ``policy``)."""
+
+    policy: dict[str, Any]
+
+
+class RegisterPolicies(Command):
+    """Register the tiering, service and compensation policies (a policy set, as JSON)."""
+
+    policies: dict[str, Any]
+    settings: dict[str, Any] | None
+
+
+class SetCustomerFacts(Command):
+    """Set what the host knows of a customer (potential, churn risk, attributes)."""
+
+    customer: str
+    facts: dict[str, Any]
+
+
+class AssignTiers(Command):
+    """Re-tier customers (all when ``customers`` is empty)."""
+
+    customers: list[str]
+
+
+class GrantCompensation(Command):
+    """Decide and grant the compensation a complaint earns."""
+
+    customer: str
+    complaint: r.Complaint
+    approved_by: str | None
+
+
+class TakeCollectionAction(Command):
+    """Take a due collection action (by its policy and key)."""
+
+    customer: str
+    policy: str
+    key: str
+
+
+class RecordInteraction(Command):
+    """Record an interaction (its JSON), optionally starting its process."""
+
+    interaction: dict[str, Any]
+    start_process: dict[str, Any] | None
+
+
+class UpdateInteraction(Command):
+    """Update an interaction (summary, sentiment, feedback ...)."""
+
+    interaction: str
+    update: dict[str, Any]

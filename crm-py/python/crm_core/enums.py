@@ -95,6 +95,7 @@ class IdKind(str, enum.Enum):
     PLAN = "plan_id"
     CHARGE = "charge_id"
     PAYMENT = "payment_id"
+    ENTRY = "entry_id"
     EXCEPTION = "exception_id"
     COMMITMENT = "commitment_id"
     INTERACTION = "interaction_id"

@@ -7,7 +7,7 @@ its ``event`` is one case of :class:`EventData`, typed by the class of its tag
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from . import records as r
@@ -18,21 +18,37 @@ __all__ = [
     "AgreementAmended",
     "AgreementCreated",
     "CalendarRegistered",
+    "ChargeAdjusted",
+    "ChargeWrittenOff",
+    "ChargesGenerated",
+    "CollectionActionTaken",
+    "CollectionPolicyRegistered",
     "CommitmentClosed",
     "CommitmentMade",
+    "CompensationGranted",
     "ConsentChanged",
+    "CreditBalanceApplied",
+    "CreditGranted",
+    "CustomerFactsSet",
     "CustomerRegistered",
     "CustomerUpdated",
     "Event",
     "EventData",
     "ExceptionApproved",
     "ExceptionRevoked",
+    "InteractionRecorded",
+    "InteractionUpdated",
     "LineStatusChanged",
     "OfferingAdded",
     "PartnerRegistered",
+    "PaymentRecorded",
+    "PaymentReversed",
+    "PoliciesRegistered",
     "ProcessAdvanced",
     "ProcessDefinitionRegistered",
     "ProcessStarted",
+    "RatedUsageRecorded",
+    "TierChanged",
     "UsageRecorded",
     "UsageReversed",
 ]
@@ -174,3 +190,117 @@ class UsageReversed(EventData):
     usage: str
     entitlement: str
     reversal: r.UsageReversal
+
+
+class ChargesGenerated(EventData):
+    """Charges were generated (and changed) up to a date."""
+
+    customer: str
+    until: date
+    changes: list[dict[str, Any]]
+    adjustments: list[dict[str, Any]]
+    credits: list[r.Credit]
+
+
+class RatedUsageRecorded(EventData):
+    """Rated usage was recorded for a plan."""
+
+    plan: str
+    usage: dict[str, Any]
+
+
+class PaymentRecorded(EventData):
+    """A payment was recorded and allocated."""
+
+    payment: r.Payment
+    outcome: r.AllocationOutcome
+
+
+class PaymentReversed(EventData):
+    """A payment was reversed."""
+
+    customer: str
+    reversal: dict[str, Any]
+    outcome: r.ReversalOutcome
+
+
+class CreditGranted(EventData):
+    """A credit was granted and allocated."""
+
+    credit: r.Credit
+    outcome: r.AllocationOutcome
+
+
+class ChargeAdjusted(EventData):
+    """A charge was adjusted."""
+
+    customer: str
+    adjustment: dict[str, Any]
+
+
+class ChargeWrittenOff(EventData):
+    """An amount was written off."""
+
+    customer: str
+    write_off: dict[str, Any]
+
+
+class CreditBalanceApplied(EventData):
+    """A credit balance was applied to open charges."""
+
+    customer: str
+    applications: list[r.Application]
+
+
+class CollectionPolicyRegistered(EventData):
+    """A collection ladder was registered."""
+
+    policy: dict[str, Any]
+
+
+class PoliciesRegistered(EventData):
+    """The tiering, service and compensation policies were registered."""
+
+    policies: dict[str, Any]
+
+
+class CustomerFactsSet(EventData):
+    """What the host knows of a customer was set."""
+
+    customer: str
+    facts: dict[str, Any]
+
+
+class TierChanged(EventData):
+    """A customer moved to another tier (the rule and reasons are in ``change``)."""
+
+    change: dict[str, Any]
+
+
+class CompensationGranted(EventData):
+    """Compensation was granted (and credited)."""
+
+    grant: r.CompensationGranted
+    credit: r.Credit | None
+    reasons: list[str]
+
+
+class CollectionActionTaken(EventData):
+    """A collection action was taken."""
+
+    customer: str
+    action: dict[str, Any]
+    line_entry: r.LineStatusEntry | None
+
+
+class InteractionRecorded(EventData):
+    """An interaction was recorded (and the process it started)."""
+
+    interaction: dict[str, Any]
+    process: dict[str, Any] | None
+
+
+class InteractionUpdated(EventData):
+    """An interaction was updated."""
+
+    interaction: dict[str, Any]
