@@ -7,7 +7,7 @@
 //! record with structured reasons. So no core type is restated here: the core's serde does
 //! every decoding, and every rule and message stays in crm-core.
 
-use crate::{CrmError, ExactDecimal, core, from_instant, guard, to_instant};
+use crate::{CrmError, ExactDecimal, IsoDate, core, from_instant, guard, to_instant};
 use crm_core::engine::{CommandEnvelope, EventEnvelope, InMemoryStore, Metadata};
 use crm_core::entitlement::{CustomerStanding, EntitlementRequest};
 use crm_core::ids::{
@@ -29,6 +29,16 @@ fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, CrmError> {
 
 fn signed(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+fn count(field: &str, v: i32) -> Result<usize, CrmError> {
+    usize::try_from(v).map_err(|_| {
+        CrmError::from(crm_core::Error::validation(
+            field,
+            v,
+            "must not be negative",
+        ))
+    })
 }
 
 fn unsigned(field: &str, v: i64) -> Result<u64, CrmError> {
@@ -498,6 +508,182 @@ impl Crm {
     /// The process instances serving a customer, as a JSON array.
     pub fn processes_of(&self, customer: String) -> Result<String, CrmError> {
         self.with(|crm| to_json(&crm.processes_of(&CustomerId::new(customer)?)?))
+    }
+
+    /// What the customer owes (negative: in credit).
+    pub fn balance(&self, customer: String) -> Result<crate::Money, CrmError> {
+        self.with(|crm| {
+            Ok(crate::Money::from(
+                crm.balance(&CustomerId::new(customer)?)?,
+            ))
+        })
+    }
+
+    /// The statement of a customer's ledger for a scope (JSON; the customer when null), as JSON.
+    pub fn statement(&self, customer: String, scope: Option<String>) -> Result<String, CrmError> {
+        let scope: crm_core::obligation::Scope = scope
+            .as_deref()
+            .map_or_else(|| Ok(Default::default()), from_json)?;
+        self.with(|crm| to_json(&crm.statement(&CustomerId::new(customer)?, &scope)?))
+    }
+
+    /// Overdue amounts by age on `asOf`, after `graceDays`, as JSON.
+    pub fn aging(
+        &self,
+        customer: String,
+        as_of: IsoDate,
+        grace_days: i32,
+        scope: Option<String>,
+    ) -> Result<String, CrmError> {
+        let scope: crm_core::obligation::Scope = scope
+            .as_deref()
+            .map_or_else(|| Ok(Default::default()), from_json)?;
+        let grace = u32::try_from(grace_days).map_err(|_| {
+            CrmError::from(crm_core::Error::validation(
+                "grace_days",
+                grace_days,
+                "must not be negative",
+            ))
+        })?;
+        self.with(|crm| to_json(&crm.aging(&CustomerId::new(customer)?, as_of, grace, &scope)?))
+    }
+
+    /// Whether everything due from `from` to `to` arrived by `asOf`, as JSON.
+    pub fn reconcile(
+        &self,
+        customer: String,
+        from: IsoDate,
+        to: IsoDate,
+        as_of: IsoDate,
+        scope: Option<String>,
+    ) -> Result<String, CrmError> {
+        let scope: crm_core::obligation::Scope = scope
+            .as_deref()
+            .map_or_else(|| Ok(Default::default()), from_json)?;
+        self.with(|crm| {
+            to_json(&crm.reconcile(&CustomerId::new(customer)?, from, to, as_of, &scope)?)
+        })
+    }
+
+    /// The payment plans of a customer's agreements, as a JSON array.
+    pub fn payment_plans_of(&self, customer: String) -> Result<String, CrmError> {
+        self.with(|crm| to_json(&crm.payment_plans_of(&CustomerId::new(customer)?)?))
+    }
+
+    /// The collection actions due at `at` under a registered policy, as a JSON array.
+    pub fn collection_actions(
+        &self,
+        customer: String,
+        policy: String,
+        at: SystemTime,
+    ) -> Result<String, CrmError> {
+        let at = to_instant("at", at)?;
+        self.with(|crm| {
+            to_json(&crm.collection_actions(&CustomerId::new(customer)?, &policy, at)?)
+        })
+    }
+
+    /// The collection actions of many customers, one JSON array each, in order.
+    pub fn collection_actions_batch(
+        &self,
+        customers: Vec<String>,
+        policy: String,
+        at: SystemTime,
+    ) -> Result<Vec<String>, CrmError> {
+        let at = to_instant("at", at)?;
+        self.with(|crm| {
+            let ids = customers
+                .into_iter()
+                .map(CustomerId::new)
+                .collect::<crm_core::Result<Vec<_>>>()?;
+            crm.collection_actions_batch(&ids, &policy, at)?
+                .iter()
+                .map(to_json)
+                .collect()
+        })
+    }
+
+    /// The customer 360 view at `at` with the last `lastN` interactions, as JSON.
+    pub fn customer_360(
+        &self,
+        customer: String,
+        at: SystemTime,
+        last_n: i32,
+    ) -> Result<String, CrmError> {
+        let at = to_instant("at", at)?;
+        let last_n = count("last_n", last_n)?;
+        self.with(|crm| to_json(&crm.customer_360(&CustomerId::new(customer)?, at, last_n)?))
+    }
+
+    /// The 360 views of many customers at `at`, in order (JSON each).
+    pub fn customer_360_batch(
+        &self,
+        customers: Vec<String>,
+        at: SystemTime,
+        last_n: i32,
+    ) -> Result<Vec<String>, CrmError> {
+        let at = to_instant("at", at)?;
+        let last_n = count("last_n", last_n)?;
+        self.with(|crm| {
+            customers
+                .into_iter()
+                .map(|c| to_json(&crm.customer_360(&CustomerId::new(c)?, at, last_n)?))
+                .collect()
+        })
+    }
+
+    /// The consistency findings for a customer at `at`, as a JSON array.
+    pub fn audit(&self, customer: String, at: SystemTime) -> Result<String, CrmError> {
+        let at = to_instant("at", at)?;
+        self.with(|crm| to_json(&crm.audit(&CustomerId::new(customer)?, at)?))
+    }
+
+    /// The interaction with that id, as JSON.
+    pub fn interaction(&self, id: String) -> Result<String, CrmError> {
+        self.with(|crm| to_json(crm.interaction(&InteractionId::new(id)?)?))
+    }
+
+    /// The last `lastN` interactions of a customer, newest first, as a JSON array.
+    pub fn interactions_of(&self, customer: String, last_n: i32) -> Result<String, CrmError> {
+        let last_n = count("last_n", last_n)?;
+        self.with(|crm| to_json(&crm.interactions_of(&CustomerId::new(customer)?, last_n)?))
+    }
+
+    /// Service measures over `[start, end)`, filtered by `filter` (JSON, optional), as JSON.
+    pub fn service_measures(
+        &self,
+        start: SystemTime,
+        end: SystemTime,
+        filter: Option<String>,
+    ) -> Result<String, CrmError> {
+        let period = core(crm_core::TimeRange::new(
+            to_instant("start", start)?,
+            to_instant("end", end)?,
+        ))?;
+        let filter: crm_core::measures::MeasureFilter = filter
+            .as_deref()
+            .map_or_else(|| Ok(Default::default()), from_json)?;
+        self.with(|crm| to_json(&crm.service_measures(&period, &filter)?))
+    }
+
+    /// Broken and overdue commitments by responsible party at `at`, as JSON.
+    pub fn accountability(&self, at: SystemTime) -> Result<String, CrmError> {
+        let at = to_instant("at", at)?;
+        self.with(|crm| to_json(&crm.accountability(at)?))
+    }
+
+    /// The customer's last tier change (tier, rule, reasons) as JSON, or null.
+    pub fn tier_of(&self, customer: String) -> Result<Option<String>, CrmError> {
+        self.with(|crm| {
+            crm.tier_of(&CustomerId::new(customer)?)?
+                .map(to_json)
+                .transpose()
+        })
+    }
+
+    /// The compensation granted to a customer, as a JSON array.
+    pub fn compensations_of(&self, customer: String) -> Result<String, CrmError> {
+        self.with(|crm| to_json(crm.compensations_of(&CustomerId::new(customer)?)?))
     }
 
     /// Time per step, breaches, bottlenecks and workload of a definition, as JSON.

@@ -470,6 +470,264 @@ impl Crm {
         })
     }
 
+    // -- obligations, interactions, the 360 view, the audit, measures, policies -----------
+
+    /// What the customer owes (negative: in credit).
+    fn balance(&self, py: Python<'_>, customer: &str) -> PyResult<crate::Money> {
+        guard(|| {
+            let inner = self.with(py, |crm| crm.balance(&CustomerId::new(customer)?))?;
+            Ok(crate::Money { inner })
+        })
+    }
+
+    /// The statement of a customer's ledger for a scope (the customer when `None`).
+    #[pyo3(signature = (customer, scope = None))]
+    fn statement<'py>(
+        &self,
+        py: Python<'py>,
+        customer: &str,
+        scope: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        guard(|| {
+            let scope: crm_core::obligation::Scope =
+                scope.map_or_else(|| Ok(Default::default()), decode)?;
+            self.one(py, "Statement", |crm| {
+                json(&crm.statement(&CustomerId::new(customer)?, &scope)?)
+            })
+        })
+    }
+
+    /// Overdue amounts by age on `as_of` (a `date`), after `grace_days`.
+    #[pyo3(signature = (customer, as_of, grace_days = 0, scope = None))]
+    fn aging<'py>(
+        &self,
+        py: Python<'py>,
+        customer: &str,
+        as_of: &Bound<'py, PyAny>,
+        grace_days: u32,
+        scope: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        guard(|| {
+            let as_of: chrono::NaiveDate = as_of.extract()?;
+            let scope: crm_core::obligation::Scope =
+                scope.map_or_else(|| Ok(Default::default()), decode)?;
+            self.one(py, "AgingReport", |crm| {
+                json(&crm.aging(&CustomerId::new(customer)?, as_of, grace_days, &scope)?)
+            })
+        })
+    }
+
+    /// "Has everything due from `from_` to `to` arrived?" as of `as_of` (all `date`s).
+    #[pyo3(signature = (customer, from_, to, as_of, scope = None))]
+    fn reconcile<'py>(
+        &self,
+        py: Python<'py>,
+        customer: &str,
+        from_: &Bound<'py, PyAny>,
+        to: &Bound<'py, PyAny>,
+        as_of: &Bound<'py, PyAny>,
+        scope: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        guard(|| {
+            let (from, to, as_of): (chrono::NaiveDate, chrono::NaiveDate, chrono::NaiveDate) =
+                (from_.extract()?, to.extract()?, as_of.extract()?);
+            let scope: crm_core::obligation::Scope =
+                scope.map_or_else(|| Ok(Default::default()), decode)?;
+            self.one(py, "Reconciliation", |crm| {
+                json(&crm.reconcile(&CustomerId::new(customer)?, from, to, as_of, &scope)?)
+            })
+        })
+    }
+
+    /// The payment plans of a customer's agreements.
+    fn payment_plans_of<'py>(
+        &self,
+        py: Python<'py>,
+        customer: &str,
+    ) -> PyResult<Bound<'py, PyList>> {
+        guard(|| {
+            self.many(py, "PaymentPlan", |crm| {
+                json_all(crm.payment_plans_of(&CustomerId::new(customer)?)?)
+            })
+        })
+    }
+
+    /// The collection actions due at `at` for a customer under a registered policy.
+    fn collection_actions<'py>(
+        &self,
+        py: Python<'py>,
+        customer: &str,
+        policy: &str,
+        at: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        guard(|| {
+            let at = instant_arg("at", at)?;
+            self.many(py, "Data", |crm| {
+                json_all(&crm.collection_actions(&CustomerId::new(customer)?, policy, at)?)
+            })
+        })
+    }
+
+    /// The collection actions of many customers (one list each, in order), GIL released.
+    fn collection_actions_batch<'py>(
+        &self,
+        py: Python<'py>,
+        customers: Vec<String>,
+        policy: &str,
+        at: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        guard(|| {
+            let at = instant_arg("at", at)?;
+            let all = self.with(py, |crm| {
+                let ids = customers
+                    .iter()
+                    .map(CustomerId::new)
+                    .collect::<crm_core::Result<Vec<_>>>()?;
+                crm.collection_actions_batch(&ids, policy, at)?
+                    .iter()
+                    .map(json_all)
+                    .collect::<crm_core::Result<Vec<_>>>()
+            })?;
+            let list = PyList::empty(py);
+            for actions in all {
+                list.append(wrap_all(py, "Data", actions)?)?;
+            }
+            Ok(list)
+        })
+    }
+
+    /// The customer 360 view at `at`, with the last `last_n` interactions.
+    #[pyo3(signature = (customer, at, last_n = 10))]
+    fn customer_360<'py>(
+        &self,
+        py: Python<'py>,
+        customer: &str,
+        at: &Bound<'py, PyAny>,
+        last_n: usize,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        guard(|| {
+            let at = instant_arg("at", at)?;
+            self.one(py, "Data", |crm| {
+                json(&crm.customer_360(&CustomerId::new(customer)?, at, last_n)?)
+            })
+        })
+    }
+
+    /// The 360 views of many customers at `at`, in order, GIL released.
+    #[pyo3(signature = (customers, at, last_n = 10))]
+    fn customer_360_batch<'py>(
+        &self,
+        py: Python<'py>,
+        customers: Vec<String>,
+        at: &Bound<'py, PyAny>,
+        last_n: usize,
+    ) -> PyResult<Bound<'py, PyList>> {
+        guard(|| {
+            let at = instant_arg("at", at)?;
+            self.many(py, "Data", |crm| {
+                customers
+                    .iter()
+                    .map(|c| json(&crm.customer_360(&CustomerId::new(c.as_str())?, at, last_n)?))
+                    .collect()
+            })
+        })
+    }
+
+    /// The consistency findings for a customer at `at`.
+    fn audit<'py>(
+        &self,
+        py: Python<'py>,
+        customer: &str,
+        at: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        guard(|| {
+            let at = instant_arg("at", at)?;
+            self.many(py, "Data", |crm| {
+                json_all(&crm.audit(&CustomerId::new(customer)?, at)?)
+            })
+        })
+    }
+
+    /// The interaction with that id.
+    fn interaction<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Bound<'py, PyAny>> {
+        guard(|| {
+            self.one(py, "Data", |crm| {
+                json(crm.interaction(&InteractionId::new(id)?)?)
+            })
+        })
+    }
+
+    /// The last `last_n` interactions of a customer, newest first.
+    #[pyo3(signature = (customer, last_n = 10))]
+    fn interactions_of<'py>(
+        &self,
+        py: Python<'py>,
+        customer: &str,
+        last_n: usize,
+    ) -> PyResult<Bound<'py, PyList>> {
+        guard(|| {
+            self.many(py, "Data", |crm| {
+                json_all(crm.interactions_of(&CustomerId::new(customer)?, last_n)?)
+            })
+        })
+    }
+
+    /// Service measures over `period` (a `TimeRange`), optionally filtered (channel, queue,
+    /// performer).
+    #[pyo3(signature = (period, filter = None))]
+    fn service_measures<'py>(
+        &self,
+        py: Python<'py>,
+        period: &Bound<'py, crate::TimeRange>,
+        filter: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        guard(|| {
+            let period = period.get().inner;
+            let filter: crm_core::measures::MeasureFilter =
+                filter.map_or_else(|| Ok(Default::default()), decode)?;
+            self.one(py, "Data", |crm| {
+                json(&crm.service_measures(&period, &filter)?)
+            })
+        })
+    }
+
+    /// Broken and overdue commitments by responsible party at `at`.
+    fn accountability<'py>(
+        &self,
+        py: Python<'py>,
+        at: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        guard(|| {
+            let at = instant_arg("at", at)?;
+            self.one(py, "Data", |crm| json(&crm.accountability(at)?))
+        })
+    }
+
+    /// The customer's last tier change (its tier, rule and reasons), or `None`.
+    fn tier_of<'py>(&self, py: Python<'py>, customer: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
+        guard(|| {
+            let found = self.with(py, |crm| {
+                crm.tier_of(&CustomerId::new(customer)?)?
+                    .map(json)
+                    .transpose()
+            })?;
+            found.map(|v| wrap(py, "Data", v)).transpose()
+        })
+    }
+
+    /// The compensation granted to a customer.
+    fn compensations_of<'py>(
+        &self,
+        py: Python<'py>,
+        customer: &str,
+    ) -> PyResult<Bound<'py, PyList>> {
+        guard(|| {
+            self.many(py, "CompensationGranted", |crm| {
+                json_all(crm.compensations_of(&CustomerId::new(customer)?)?)
+            })
+        })
+    }
+
     fn __repr__(&self) -> PyResult<String> {
         let crm = self.inner.lock().map_err(|_| PyCrmError::poisoned())?;
         Ok(format!("Crm(events={})", crm.state().last_seq))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._crm_core import BusinessDuration, Money, _plan_charges, _render_definition
 from ._record import Record, Variant
@@ -59,6 +59,7 @@ __all__ = [
     "CustomerFacts",
     "CustomerMeasures",
     "CustomerStanding",
+    "Data",
     "EdgeSpec",
     "Entitlement",
     "EntitlementConditions",
@@ -126,6 +127,16 @@ __all__ = [
 
 
 # -- the engine's envelope ------------------------------------------------------------------
+
+
+class Data(Record):
+    """A core record this binding does not type yet (the 360 view, audit findings, collection
+    actions, interactions, service measures ...): its fields read as JSON data, by attribute
+    or with ``get``; ``to_dict``, ``to_json``, equality and pickle work as for every record."""
+
+    if TYPE_CHECKING:
+
+        def __getattr__(self, name: str) -> Any: ...
 
 
 class Meta(Record):
