@@ -3,7 +3,9 @@
 //!
 //! One variant per [`crm_core::ErrorKind`] (Kotlin: one `CrmException` subclass each), with the
 //! structured fields of the core error, plus `Internal` for a panic caught at the boundary.
-//! No field is called `message`: Kotlin exceptions already have one (built from the fields).
+//! Every core variant also carries `detail`, the core error's own `to_string()`, and displays
+//! it: the message formats live in crm-core only. No field is called `message`: Kotlin
+//! exceptions already have one (uniffi builds it from the fields).
 
 use std::any::Any;
 
@@ -12,8 +14,10 @@ use std::any::Any;
 #[non_exhaustive]
 pub enum CrmError {
     /// A value is malformed or out of range.
-    #[error("invalid {field}: {reason} (got {value:?})")]
+    #[error("{detail}")]
     Validation {
+        /// The core's message, as crm-core's `Display` writes it.
+        detail: String,
         /// What was being validated.
         field: String,
         /// The offending value.
@@ -22,16 +26,20 @@ pub enum CrmError {
         reason: String,
     },
     /// A referenced entity does not exist.
-    #[error("{entity} {id:?} not found")]
+    #[error("{detail}")]
     NotFound {
+        /// The core's message, as crm-core's `Display` writes it.
+        detail: String,
         /// The kind of entity.
         entity: String,
         /// The id looked up.
         id: String,
     },
     /// An entity with that id already exists.
-    #[error("{entity} {id:?} already exists")]
+    #[error("{detail}")]
     AlreadyExists {
+        /// The core's message, as crm-core's `Display` writes it.
+        detail: String,
         /// The kind of entity.
         entity: String,
         /// The duplicated id.
@@ -49,12 +57,14 @@ pub enum CrmError {
         actual: Option<i64>,
         /// The reused idempotency key, for an idempotency conflict.
         key: Option<String>,
-        /// The full description.
+        /// The core's message, as crm-core's `Display` writes it.
         detail: String,
     },
     /// A state machine refused a move.
-    #[error("cannot {action} {entity} {id:?} in state {state}")]
+    #[error("{detail}")]
     InvalidTransition {
+        /// The core's message, as crm-core's `Display` writes it.
+        detail: String,
         /// The kind of entity.
         entity: String,
         /// Its id.
@@ -65,54 +75,68 @@ pub enum CrmError {
         action: String,
     },
     /// Money of two currencies was combined.
-    #[error("currency mismatch: {left} and {right}")]
+    #[error("{detail}")]
     CurrencyMismatch {
+        /// The core's message, as crm-core's `Display` writes it.
+        detail: String,
         /// The currency of the left operand.
         left: String,
         /// The currency of the right operand.
         right: String,
     },
     /// A change that needs the customer's consent was attempted without it.
-    #[error("{what} needs the customer's consent")]
+    #[error("{detail}")]
     ConsentRequired {
+        /// The core's message, as crm-core's `Display` writes it.
+        detail: String,
         /// What needed consent.
         what: String,
     },
     /// A gated action was refused; the reasons say why.
-    #[error("not entitled to {what}: {}", reasons.join("; "))]
+    #[error("{detail}")]
     NotEntitled {
+        /// The core's message, as crm-core's `Display` writes it.
+        detail: String,
         /// What was asked for.
         what: String,
         /// Why it was refused.
         reasons: Vec<String>,
     },
     /// A definition is not well formed.
-    #[error("invalid {what}: {}", problems.join("; "))]
+    #[error("{detail}")]
     InvalidDefinition {
+        /// The core's message, as crm-core's `Display` writes it.
+        detail: String,
         /// What was being built.
         what: String,
         /// Every problem found.
         problems: Vec<String>,
     },
     /// A JSON document could not be decoded.
-    #[error("invalid JSON at line {line}, column {column}: {detail}")]
+    #[error("{detail}")]
     Json {
-        /// What the decoder reported.
+        /// The core's message, as crm-core's `Display` writes it.
         detail: String,
+        /// What the decoder reported (the core's `message`; Kotlin reserves that name).
+        reason: String,
         /// 1-based line, 0 when unknown.
         line: i64,
         /// 1-based column, 0 when unknown.
         column: i64,
     },
     /// The event store failed.
-    #[error("storage error: {detail}")]
+    #[error("{detail}")]
     Storage {
-        /// What the store reported.
+        /// The core's message, as crm-core's `Display` writes it.
         detail: String,
+        /// What the store reported (the core's `message`; Kotlin reserves that name).
+        reason: String,
     },
     /// An arithmetic result does not fit the exact decimal range.
-    #[error("arithmetic overflow in {operation}")]
+    #[error("{detail}")]
     Overflow {
+        /// The core's message, as crm-core's `Display` writes it.
+        detail: String,
         /// The operation that overflowed.
         operation: String,
     },
@@ -142,9 +166,10 @@ impl From<crm_core::Error> for CrmError {
                 field,
                 value,
                 reason,
+                detail,
             },
-            E::NotFound { entity, id } => CrmError::NotFound { entity, id },
-            E::AlreadyExists { entity, id } => CrmError::AlreadyExists { entity, id },
+            E::NotFound { entity, id } => CrmError::NotFound { entity, id, detail },
+            E::AlreadyExists { entity, id } => CrmError::AlreadyExists { entity, id, detail },
             E::VersionConflict {
                 stream,
                 expected,
@@ -173,24 +198,39 @@ impl From<crm_core::Error> for CrmError {
                 id,
                 state,
                 action,
+                detail,
             },
-            E::CurrencyMismatch { left, right } => CrmError::CurrencyMismatch { left, right },
-            E::ConsentRequired { what } => CrmError::ConsentRequired { what },
-            E::NotEntitled { what, reasons } => CrmError::NotEntitled { what, reasons },
-            E::InvalidDefinition { what, problems } => {
-                CrmError::InvalidDefinition { what, problems }
-            }
+            E::CurrencyMismatch { left, right } => CrmError::CurrencyMismatch {
+                left,
+                right,
+                detail,
+            },
+            E::ConsentRequired { what } => CrmError::ConsentRequired { what, detail },
+            E::NotEntitled { what, reasons } => CrmError::NotEntitled {
+                what,
+                reasons,
+                detail,
+            },
+            E::InvalidDefinition { what, problems } => CrmError::InvalidDefinition {
+                what,
+                problems,
+                detail,
+            },
             E::Json {
                 message,
                 line,
                 column,
             } => CrmError::Json {
-                detail: message,
+                reason: message,
                 line: signed(line),
                 column: signed(column),
+                detail,
             },
-            E::Storage { message } => CrmError::Storage { detail: message },
-            E::Overflow { operation } => CrmError::Overflow { operation },
+            E::Storage { message } => CrmError::Storage {
+                reason: message,
+                detail,
+            },
+            E::Overflow { operation } => CrmError::Overflow { operation, detail },
             #[allow(unreachable_patterns, reason = "crm_core::Error is non_exhaustive")]
             _ => CrmError::Internal {
                 reason: format!("unmapped core error: {detail}"),
@@ -236,5 +276,14 @@ mod tests {
             CrmError::Conflict { expected: Some(2), actual: Some(3), ref stream, .. }
                 if stream.as_deref() == Some("agreement:A1")
         ));
+    }
+
+    #[test]
+    fn every_variant_displays_the_core_message() {
+        let core = crm_core::Error::validation("amount", "1.005", "too many decimals");
+        let text = core.to_string();
+        let e = CrmError::from(core);
+        assert_eq!(e.to_string(), text);
+        assert!(matches!(e, CrmError::Validation { ref detail, .. } if *detail == text));
     }
 }

@@ -26,10 +26,19 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 uniffi::setup_scaffolding!();
 
 mod convert;
+mod engine;
 mod error;
+mod obligation;
+mod policy;
 
 pub use convert::{LineAction, LineKind, LineStatus, Rounding};
+pub use engine::{
+    Crm, DecisionOutcome, EntitlementDecision, Event, MatchedEntitlement, Meta, Reason, Remaining,
+    process_definition_build, process_definition_to_dot, process_definition_to_mermaid,
+};
 pub use error::CrmError;
+pub use obligation::{Ledger, payment_plan_charges_until};
+pub use policy::{CompensationPolicy, DecisionTable, ServicePolicy, TieringPolicy};
 
 /// An exact decimal, carried across the boundary as its plain string form (`"12.34"`).
 pub type ExactDecimal = rust_decimal::Decimal;
@@ -63,10 +72,12 @@ fn core<T>(r: crm_core::Result<T>) -> Result<T, CrmError> {
 }
 
 fn parse_iso_date(s: &str) -> Result<IsoDate, CrmError> {
-    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| CrmError::Validation {
-        field: "date".into(),
-        value: s.chars().take(64).collect(),
-        reason: format!("not an ISO 8601 calendar date (YYYY-MM-DD): {e}"),
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| {
+        CrmError::from(crm_core::Error::validation(
+            "date",
+            s.chars().take(64).collect::<String>(),
+            format!("not an ISO 8601 calendar date (YYYY-MM-DD): {e}"),
+        ))
     })
 }
 
@@ -312,10 +323,12 @@ fn to_instant(field: &str, t: SystemTime) -> Result<crm_core::Instant, CrmError>
         }
     };
     secs.and_then(|s| chrono::DateTime::from_timestamp(s, nanos))
-        .ok_or_else(|| CrmError::Validation {
-            field: field.into(),
-            value: format!("{t:?}"),
-            reason: "outside the supported range of instants".into(),
+        .ok_or_else(|| {
+            CrmError::from(crm_core::Error::validation(
+                field,
+                format!("{t:?}"),
+                "outside the supported range of instants",
+            ))
         })
 }
 

@@ -16,8 +16,9 @@ check(parts.map { "\($0.amount)" } == ["33.34", "33.33", "33.33"], "split puts t
 do {
     _ = try moneyAdd(a: total, b: try moneyNew(amount: Decimal(1), currency: "USD"))
     check(false, "mixed currencies must throw")
-} catch let CrmError.CurrencyMismatch(left, right) {
+} catch let CrmError.CurrencyMismatch(left, right, detail) {
     check(left == "EUR" && right == "USD", "mismatch carries both codes")
+    check(detail.contains("EUR") && detail.contains("USD"), "detail is the core's message")
 }
 
 do {
@@ -31,4 +32,17 @@ let tally = try MoneyTally(currency: "EUR")
 _ = try tally.add(amount: total)
 check(try tally.total().amount == Decimal(100), "tally total")
 
-print("Swift: 4 passed, 0 failed")
+let crm = Crm()
+let at = Date(timeIntervalSince1970: 1_767_258_000)  // 2026-01-01T09:00:00Z
+let events = try crm.execute(meta: Meta(at: at, actor: "erp", idempotencyKey: nil, expectedVersion: nil),
+                             command: #"{"type":"register_customer","customer":{"id":"C1","name":"Ada"}}"#)
+check(events.count == 1 && events[0].type == "customer_registered", "execute returns typed events")
+check(try Crm.replay(events: crm.events()).stateJson() == crm.stateJson(), "replay rebuilds the state")
+do {
+    _ = try crm.customer(id: "C-404")
+    check(false, "an unknown customer must throw")
+} catch let CrmError.NotFound(entity, id, _) {
+    check(entity == "customer" && id == "C-404", "not found carries entity and id")
+}
+
+print("Swift: 6 passed, 0 failed")

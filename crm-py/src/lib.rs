@@ -23,8 +23,14 @@ use serde::de::DeserializeOwned;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Mutex;
 
+mod engine;
 mod error;
+mod obligation;
+mod policy;
+mod registry;
+mod value;
 
+pub use engine::Crm;
 pub use error::PyCrmError;
 
 /// Runs `f` at the boundary: a panic inside becomes `crm_core.InternalError`. Every export
@@ -957,6 +963,18 @@ fn _crm_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<BusinessDuration>()?;
     m.add_class::<TimeRange>()?;
     m.add_class::<Transition>()?;
+    m.add_class::<Crm>()?;
+    m.add_class::<value::Lazy>()?;
+    m.add_class::<obligation::Ledger>()?;
+    m.add_function(wrap_pyfunction!(obligation::_plan_charges, m)?)?;
+    m.add_class::<policy::DecisionTable>()?;
+    m.add_class::<policy::TieringPolicy>()?;
+    m.add_class::<policy::ServicePolicy>()?;
+    m.add_class::<policy::CompensationPolicy>()?;
+    m.add_function(wrap_pyfunction!(engine::_check_record, m)?)?;
+    m.add_function(wrap_pyfunction!(engine::_json_data, m)?)?;
+    m.add_function(wrap_pyfunction!(engine::_render_definition, m)?)?;
+    m.add_function(wrap_pyfunction!(engine::_variant_tags, m)?)?;
     m.add_function(wrap_pyfunction!(validate_id, m)?)?;
     m.add_function(wrap_pyfunction!(line_transitions, m)?)?;
     m.add_function(wrap_pyfunction!(next_line_status, m)?)?;

@@ -6,11 +6,18 @@ and the agreement line lifecycle as data. See ``docs/bindings.md`` in the reposi
 
 from __future__ import annotations
 
+from . import commands, events, records
 from ._crm_core import (
     BusinessDuration,
+    CompensationPolicy,
+    Crm,
     Currency,
+    DecisionTable,
+    Ledger,
     Money,
     MoneyTally,
+    ServicePolicy,
+    TieringPolicy,
     TimeRange,
     Transition,
     __version__,
@@ -18,7 +25,23 @@ from ._crm_core import (
     next_line_status,
     validate_id,
 )
-from .enums import ErrorKind, IdKind, LineAction, LineKind, LineStatus, Rounding
+from .enums import (
+    Channel,
+    CommitmentState,
+    DecisionOutcome,
+    ErrorKind,
+    IdKind,
+    LineAction,
+    LineKind,
+    LineStatus,
+    PartnerKind,
+    Purpose,
+    Rounding,
+    SlaState,
+    StepKind,
+)
+from .events import Event
+from .records import Meta
 from .errors import (
     AlreadyExistsError,
     ConflictError,
@@ -41,6 +64,24 @@ from .errors import (
 __all__ = [
     "AlreadyExistsError",
     "BusinessDuration",
+    "Channel",
+    "CommitmentState",
+    "CompensationPolicy",
+    "Crm",
+    "DecisionTable",
+    "Ledger",
+    "ServicePolicy",
+    "TieringPolicy",
+    "DecisionOutcome",
+    "Event",
+    "Meta",
+    "PartnerKind",
+    "Purpose",
+    "SlaState",
+    "StepKind",
+    "commands",
+    "events",
+    "records",
     "ConflictError",
     "ConsentRequiredError",
     "CrmError",

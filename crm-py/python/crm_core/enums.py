@@ -8,7 +8,21 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["ErrorKind", "IdKind", "LineAction", "LineKind", "LineStatus", "Rounding"]
+__all__ = [
+    "Channel",
+    "CommitmentState",
+    "DecisionOutcome",
+    "ErrorKind",
+    "IdKind",
+    "LineAction",
+    "LineKind",
+    "LineStatus",
+    "PartnerKind",
+    "Purpose",
+    "Rounding",
+    "SlaState",
+    "StepKind",
+]
 
 
 class Rounding(str, enum.Enum):
@@ -108,3 +122,68 @@ class ErrorKind(str, enum.Enum):
     STORAGE = "storage"
     OVERFLOW = "overflow"
     INTERNAL = "internal"
+
+
+class Channel(str, enum.Enum):
+    """A channel of contact (and of a consent, a contact point, an entitlement request)."""
+
+    PHONE = "phone"
+    EMAIL = "email"
+    CHAT = "chat"
+    MESSAGING_APP = "messaging_app"
+    CUSTOMER_APP = "customer_app"
+    WEB = "web"
+    BRANCH = "branch"
+    PARTNER = "partner"
+    BOT = "bot"
+
+
+class Purpose(str, enum.Enum):
+    """What a customer's consent is for."""
+
+    SERVICE = "service"
+    MARKETING = "marketing"
+
+
+class PartnerKind(str, enum.Enum):
+    """The kind of a channel partner."""
+
+    AGENT = "agent"
+    DEALER = "dealer"
+    RESELLER = "reseller"
+    SERVICE_PROVIDER = "service_provider"
+
+
+class CommitmentState(str, enum.Enum):
+    """Where a commitment (a promise) stands."""
+
+    OPEN = "open"
+    KEPT = "kept"
+    BROKEN = "broken"
+    CANCELLED = "cancelled"
+
+
+class DecisionOutcome(str, enum.Enum):
+    """The outcome of an entitlement check."""
+
+    GRANTED = "granted"
+    GRANTED_BY_EXCEPTION = "granted_by_exception"
+    DENIED = "denied"
+
+
+class StepKind(str, enum.Enum):
+    """The kind of a process step."""
+
+    START = "start"
+    TASK = "task"
+    WAIT = "wait"
+    END = "end"
+
+
+class SlaState(str, enum.Enum):
+    """Where an SLA clock stands against its target."""
+
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"
+    BREACHED = "breached"
+    MET = "met"

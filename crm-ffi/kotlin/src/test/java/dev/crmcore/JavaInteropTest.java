@@ -2,8 +2,11 @@ package dev.crmcore;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.LocalDate;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -22,10 +25,44 @@ class JavaInteropTest {
         CrmException.CurrencyMismatch e = assertThrows(CrmException.CurrencyMismatch.class,
             () -> Crm_ffiKt.moneyAdd(total, Crm_ffiKt.moneyNew(BigDecimal.ONE, "USD")));
         assertEquals("USD", e.getRight());
+        assertTrue(e.getDetail().contains("USD"), e.getDetail());
 
         try (MoneyTally tally = new MoneyTally("EUR")) {
             tally.add(total);
             assertEquals("100.00", tally.total().getAmount().toPlainString());
+        }
+    }
+
+    @Test
+    void theEngineFromJava() throws CrmException {
+        try (Crm crm = new Crm()) {
+            Meta meta = new Meta(Instant.parse("2026-01-01T09:00:00Z"), "erp", null, null);
+            List<Event> events = crm.execute(meta,
+                "{\"type\":\"register_customer\",\"customer\":{\"id\":\"C1\",\"name\":\"Ada\"}}");
+            assertEquals("customer_registered", events.get(0).getType());
+            assertEquals(1L, events.get(0).getSeq());
+            CrmException.NotFound e = assertThrows(CrmException.NotFound.class, () -> crm.agreement("A-404"));
+            assertEquals("agreement", e.getEntity());
+            try (Crm again = Crm.Companion.replay(crm.events())) {
+                assertEquals(crm.stateJson(), again.stateJson());
+            }
+        }
+    }
+
+    @Test
+    void datesAndTheLedgerFromJava() throws CrmException {
+        String plan = "{\"id\":\"P-DEV\",\"customer_id\":\"C1\",\"agreement_id\":\"A1\","
+            + "\"line_id\":\"L-DEV\",\"payment_type\":\"sale\",\"periodicity\":{\"type\":\"installments\","
+            + "\"total\":{\"amount\":\"1200.00\",\"currency\":\"EUR\"},\"count\":12,"
+            + "\"every\":{\"type\":\"monthly\"},\"first_due\":\"2025-01-31\"}}";
+        String charges = Crm_ffiKt.paymentPlanChargesUntil(plan, LocalDate.of(2025, 3, 31), null);
+        try (Ledger ledger = new Ledger("C1", "EUR")) {
+            ledger.addCharges(charges, Instant.parse("2025-01-01T00:00:00Z"));
+            assertEquals(0, ledger.balance().getAmount().compareTo(new BigDecimal("300.00")));
+            String aging = ledger.aging(LocalDate.of(2025, 4, 15), 0, null);
+            assertTrue(aging.contains("\"as_of\":\"2025-04-15\""), aging);
+            assertThrows(CrmException.Validation.class,
+                () -> ledger.reconcile(LocalDate.of(2025, 2, 1), LocalDate.of(2025, 1, 1), LocalDate.of(2025, 3, 1), null));
         }
     }
 }

@@ -50,6 +50,8 @@ class MoneyTest {
         }
         assertEquals("EUR", mismatch.left)
         assertEquals("USD", mismatch.right)
+        // `detail` is crm-core's own message (its Display), never a format restated in the binding
+        assertTrue(mismatch.detail.contains("EUR") && mismatch.detail.contains("USD"), mismatch.detail)
 
         val tooPrecise = assertThrows<CrmException.Validation> { moneyNew(BigDecimal("1.005"), "EUR") }
         assertEquals("amount", tooPrecise.field)
@@ -58,6 +60,7 @@ class MoneyTest {
         val badCurrency = assertThrows<CrmException.Validation> { currency("XXX") }
         assertEquals("currency", badCurrency.field)
         assertEquals("XXX", badCurrency.value)
+        assertTrue(badCurrency.detail.contains("XXX"), badCurrency.detail)
 
         val badSplit = assertThrows<CrmException.Validation> { moneySplit(eur("1"), 0) }
         assertEquals("split count", badSplit.field)

@@ -1,0 +1,719 @@
+//! `Crm`: the engine handle for Kotlin, Java and Swift.
+//!
+//! Commands go in as the JSON contract (`docs/json-contract.md`), either whole envelopes
+//! (`executeJson`) or a typed [`Meta`] plus the command's JSON (`execute`); events come back as
+//! typed [`Event`] envelopes whose `event` is the event's JSON. Queries return the JSON contract
+//! form of the core's records; the entitlement decision, which hosts branch on, is a typed
+//! record with structured reasons. So no core type is restated here: the core's serde does
+//! every decoding, and every rule and message stays in crm-core.
+
+use crate::{CrmError, ExactDecimal, IsoDate, core, from_instant, guard, to_instant};
+use crm_core::engine::{CommandEnvelope, EventEnvelope, InMemoryStore, Metadata};
+use crm_core::entitlement::{CustomerStanding, EntitlementRequest};
+use crm_core::ids::{
+    ActorId, AgreementId, CalendarId, CustomerId, DefinitionId, EntitlementId, InstanceId,
+    InteractionId, UsageId,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+fn to_json<T: Serialize + ?Sized>(v: &T) -> crm_core::Result<String> {
+    Ok(serde_json::to_string(v)?)
+}
+
+fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, CrmError> {
+    core(serde_json::from_str(text).map_err(crm_core::Error::from))
+}
+
+fn signed(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+fn count(field: &str, v: i32) -> Result<usize, CrmError> {
+    usize::try_from(v).map_err(|_| {
+        CrmError::from(crm_core::Error::validation(
+            field,
+            v,
+            "must not be negative",
+        ))
+    })
+}
+
+fn unsigned(field: &str, v: i64) -> Result<u64, CrmError> {
+    u64::try_from(v).map_err(|_| {
+        CrmError::from(crm_core::Error::validation(
+            field,
+            v,
+            "must not be negative",
+        ))
+    })
+}
+
+/// Who sends a command, when, and under which guarantees (the core's `Metadata`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Meta {
+    /// When the command takes effect (the engine reads no clock).
+    pub at: SystemTime,
+    /// Who sends it.
+    pub actor: String,
+    /// A key that makes the command idempotent.
+    #[uniffi(default = None)]
+    pub idempotency_key: Option<String>,
+    /// The version the command's target stream must have.
+    #[uniffi(default = None)]
+    pub expected_version: Option<i64>,
+}
+
+impl Meta {
+    fn to_core(&self) -> Result<Metadata, CrmError> {
+        let mut meta = Metadata::new(
+            to_instant("at", self.at)?,
+            core(ActorId::new(self.actor.as_str()))?,
+        );
+        meta.idempotency_key = self.idempotency_key.clone();
+        meta.expected_version = self
+            .expected_version
+            .map(|v| unsigned("expected_version", v))
+            .transpose()?;
+        Ok(meta)
+    }
+}
+
+/// An event with its place in the log (the core's `EventEnvelope`); `event` is the event's
+/// JSON (`{"type": "customer_registered", ...}`), `type` its tag.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Event {
+    /// Position in the whole log, from 1, without gaps.
+    pub seq: i64,
+    /// The stream (aggregate), e.g. `agreement/A1`.
+    pub stream: String,
+    /// The stream's version after this event.
+    pub stream_version: i64,
+    /// The instant of the command that produced it.
+    pub at: SystemTime,
+    /// Who sent that command.
+    pub actor: String,
+    /// The command's idempotency key, if it had one.
+    pub idempotency_key: Option<String>,
+    /// A fingerprint of the command's content (with a key only).
+    pub command_hash: Option<String>,
+    /// The event's tag (`customer_registered` ...).
+    pub r#type: String,
+    /// The event as JSON, tag included.
+    pub event: String,
+}
+
+impl Event {
+    fn from_core(e: &EventEnvelope) -> crm_core::Result<Self> {
+        Ok(Event {
+            seq: signed(e.seq),
+            stream: e.stream.clone(),
+            stream_version: signed(e.stream_version),
+            at: from_instant(e.at),
+            actor: e.actor.to_string(),
+            idempotency_key: e.idempotency_key.clone(),
+            command_hash: e.command_hash.clone(),
+            r#type: e.event.tag().to_string(),
+            event: to_json(&e.event)?,
+        })
+    }
+
+    fn to_core(&self) -> Result<EventEnvelope, CrmError> {
+        Ok(EventEnvelope {
+            seq: unsigned("seq", self.seq)?,
+            stream: self.stream.clone(),
+            stream_version: unsigned("stream_version", self.stream_version)?,
+            at: to_instant("at", self.at)?,
+            actor: core(ActorId::new(self.actor.as_str()))?,
+            idempotency_key: self.idempotency_key.clone(),
+            command_hash: self.command_hash.clone(),
+            event: from_json(&self.event)?,
+        })
+    }
+}
+
+fn events_out(events: &[EventEnvelope]) -> crm_core::Result<Vec<Event>> {
+    events.iter().map(Event::from_core).collect()
+}
+
+// -- the entitlement decision, typed --------------------------------------------------------
+
+/// The outcome of an entitlement check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum DecisionOutcome {
+    /// Granted by the agreement.
+    Granted,
+    /// Granted because an approved exception widened the agreement.
+    GrantedByException,
+    /// Denied; the reasons say why.
+    Denied,
+}
+
+/// The entitlement a decision is about, and where it comes from.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct MatchedEntitlement {
+    /// The entitlement's id.
+    pub entitlement: String,
+    /// Its agreement.
+    pub agreement: String,
+    /// Its line.
+    pub line: String,
+}
+
+/// What remains of an entitlement in its window (the window itself is in the decision's JSON).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Remaining {
+    /// The limit in the window.
+    pub limit: ExactDecimal,
+    /// Used so far.
+    pub used: ExactDecimal,
+    /// What is left.
+    pub remaining: ExactDecimal,
+    /// The unit (`uses`, a currency code, a unit name).
+    pub unit: String,
+}
+
+/// One reason of a decision: its case tag (`usage_counted`, `limit_reached` ...), the message
+/// a service screen shows, and what it cites as JSON (`{"type": ..., "entitlement": ...}`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Reason {
+    /// The case tag.
+    pub r#type: String,
+    /// The readable message.
+    pub message: String,
+    /// The whole reason as JSON, with the ids, counts and instants it cites.
+    pub json: String,
+}
+
+/// The answer to an entitlement check.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct EntitlementDecision {
+    /// Granted, granted by exception, or denied.
+    pub outcome: DecisionOutcome,
+    /// The entitlement code asked for.
+    pub code: String,
+    /// The instant of the check.
+    pub at: SystemTime,
+    /// The quantity asked for.
+    pub quantity: ExactDecimal,
+    /// The entitlement that decided, if one matched.
+    pub matched: Option<MatchedEntitlement>,
+    /// What remains in the window, for a counted entitlement.
+    pub remaining: Option<Remaining>,
+    /// When a unit frees up next, if the window is used up.
+    pub next_available: Option<SystemTime>,
+    /// Why, in order.
+    pub reasons: Vec<Reason>,
+    /// The whole decision as JSON (the JSON contract form).
+    pub json: String,
+}
+
+impl EntitlementDecision {
+    fn from_core(d: &crm_core::entitlement::EntitlementDecision) -> crm_core::Result<Self> {
+        use crm_core::entitlement::DecisionOutcome as O;
+        let outcome = match d.outcome {
+            O::Granted => DecisionOutcome::Granted,
+            O::GrantedByException => DecisionOutcome::GrantedByException,
+            O::Denied => DecisionOutcome::Denied,
+        };
+        let reasons = d
+            .reasons
+            .iter()
+            .map(|r| {
+                let value = serde_json::to_value(r)?;
+                let tag = value
+                    .get("type")
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                Ok(Reason {
+                    r#type: tag,
+                    message: r.message.clone(),
+                    json: value.to_string(),
+                })
+            })
+            .collect::<crm_core::Result<Vec<_>>>()?;
+        Ok(EntitlementDecision {
+            outcome,
+            code: d.code.clone(),
+            at: from_instant(d.at),
+            quantity: d.quantity,
+            matched: d.matched.as_ref().map(|m| MatchedEntitlement {
+                entitlement: m.entitlement.to_string(),
+                agreement: m.agreement.to_string(),
+                line: m.line.to_string(),
+            }),
+            remaining: d.remaining.as_ref().map(|r| Remaining {
+                limit: r.limit,
+                used: r.used,
+                remaining: r.remaining,
+                unit: r.unit.clone(),
+            }),
+            next_available: d.next_available.map(from_instant),
+            reasons,
+            json: to_json(d)?,
+        })
+    }
+}
+
+// -- the engine ------------------------------------------------------------------------------
+
+/// The engine: commands in, events out, state as a fold over events. Safe to share between
+/// threads; Kotlin callers close it (`use {}`), Swift releases it automatically.
+#[derive(Debug, uniffi::Object)]
+pub struct Crm {
+    inner: Mutex<crm_core::Crm>,
+}
+
+impl Crm {
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut crm_core::Crm) -> crm_core::Result<T>,
+    ) -> Result<T, CrmError> {
+        guard(|| {
+            let mut crm = self.inner.lock().map_err(|_| CrmError::poisoned())?;
+            core(f(&mut crm))
+        })
+    }
+}
+
+#[uniffi::export]
+impl Crm {
+    /// An empty engine with an in-memory event store.
+    #[uniffi::constructor]
+    pub fn new() -> Arc<Self> {
+        Arc::new(Crm {
+            inner: Mutex::new(crm_core::Crm::new()),
+        })
+    }
+
+    /// An engine rebuilt by replaying `events`, oldest first.
+    #[uniffi::constructor]
+    pub fn replay(events: Vec<Event>) -> Result<Arc<Self>, CrmError> {
+        guard(|| {
+            let list = events
+                .iter()
+                .map(Event::to_core)
+                .collect::<Result<Vec<_>, _>>()?;
+            let store = core(InMemoryStore::from_events(list))?;
+            Ok(Arc::new(Crm {
+                inner: Mutex::new(core(crm_core::Crm::open(Box::new(store)))?),
+            }))
+        })
+    }
+
+    /// An engine rebuilt from the JSON array of events that `eventsJson` returned.
+    #[uniffi::constructor]
+    pub fn replay_json(events: String) -> Result<Arc<Self>, CrmError> {
+        guard(|| {
+            let list: Vec<EventEnvelope> = from_json(&events)?;
+            let store = core(InMemoryStore::from_events(list))?;
+            Ok(Arc::new(Crm {
+                inner: Mutex::new(core(crm_core::Crm::open(Box::new(store)))?),
+            }))
+        })
+    }
+
+    /// Executes a command envelope given as JSON and returns its events as a JSON array.
+    pub fn execute_json(&self, envelope: String) -> Result<String, CrmError> {
+        self.with(|crm| crm.execute_json(&envelope))
+    }
+
+    /// Executes `command` (the command's JSON, `{"type": "register_customer", ...}`) under
+    /// `meta` and returns its events. A failed command throws and changes nothing.
+    pub fn execute(&self, meta: Meta, command: String) -> Result<Vec<Event>, CrmError> {
+        let envelope = CommandEnvelope {
+            meta: meta.to_core()?,
+            command: from_json(&command)?,
+        };
+        self.with(|crm| events_out(&crm.execute(&envelope)?))
+    }
+
+    /// Every event, oldest first.
+    pub fn events(&self) -> Result<Vec<Event>, CrmError> {
+        self.with(|crm| events_out(&crm.events()?))
+    }
+
+    /// Every event as the JSON contract's array.
+    pub fn events_json(&self) -> Result<String, CrmError> {
+        self.with(|crm| to_json(&crm.events()?))
+    }
+
+    /// The whole state as JSON: equal, byte for byte, for two engines with the same events.
+    pub fn state_json(&self) -> Result<String, CrmError> {
+        self.with(|crm| to_json(crm.state()))
+    }
+
+    /// The customer with that id, as JSON.
+    pub fn customer(&self, id: String) -> Result<String, CrmError> {
+        self.with(|crm| to_json(crm.customer(&CustomerId::new(id)?)?))
+    }
+
+    /// The agreement with that id as it is now, as JSON.
+    pub fn agreement(&self, id: String) -> Result<String, CrmError> {
+        self.with(|crm| to_json(crm.agreement(&AgreementId::new(id)?)?))
+    }
+
+    /// The agreement as it stood at `at`, as JSON.
+    pub fn agreement_as_of(&self, id: String, at: SystemTime) -> Result<String, CrmError> {
+        let at = to_instant("at", at)?;
+        self.with(|crm| to_json(&crm.agreement_as_of(&AgreementId::new(id)?, at)?))
+    }
+
+    /// The agreements of a customer in id order, as a JSON array.
+    pub fn agreements_of(&self, customer: String) -> Result<String, CrmError> {
+        self.with(|crm| to_json(&crm.agreements_of(&CustomerId::new(customer)?)?))
+    }
+
+    /// The exceptions of `customer` covering `scope` (its JSON, `{"type": "commitment", ...}`)
+    /// of `agreement` (if given) at `at`, as a JSON array.
+    pub fn exceptions_covering(
+        &self,
+        customer: String,
+        scope: String,
+        at: SystemTime,
+        agreement: Option<String>,
+    ) -> Result<String, CrmError> {
+        let scope: crm_core::agreement::ExceptionScope = from_json(&scope)?;
+        let at = to_instant("at", at)?;
+        self.with(|crm| {
+            let agreement = agreement.map(AgreementId::new).transpose()?;
+            to_json(&crm.exceptions_covering(
+                &CustomerId::new(customer)?,
+                agreement.as_ref(),
+                &scope,
+                at,
+            )?)
+        })
+    }
+
+    /// The commitments made to a customer in id order, as a JSON array.
+    pub fn commitments_of(&self, customer: String) -> Result<String, CrmError> {
+        self.with(|crm| to_json(&crm.commitments_of(&CustomerId::new(customer)?)?))
+    }
+
+    /// Every open commitment past its due time at `at`, as a JSON array.
+    pub fn overdue_commitments(&self, at: SystemTime) -> Result<String, CrmError> {
+        let at = to_instant("at", at)?;
+        self.with(|crm| to_json(&crm.overdue_commitments(at)))
+    }
+
+    /// Whether `request` (an entitlement request as JSON) would be granted at `at`.
+    pub fn check_entitlement(
+        &self,
+        request: String,
+        at: SystemTime,
+    ) -> Result<EntitlementDecision, CrmError> {
+        let request: EntitlementRequest = from_json(&request)?;
+        let at = to_instant("at", at)?;
+        self.with(|crm| EntitlementDecision::from_core(&crm.check_entitlement(&request, at)?))
+    }
+
+    /// Checks many requests at one instant under one lock; the decisions come back in order.
+    /// A request the core refuses throws for the whole batch.
+    pub fn check_entitlements(
+        &self,
+        requests: Vec<String>,
+        at: SystemTime,
+    ) -> Result<Vec<EntitlementDecision>, CrmError> {
+        let requests = requests
+            .iter()
+            .map(|r| from_json::<EntitlementRequest>(r))
+            .collect::<Result<Vec<_>, _>>()?;
+        let at = to_instant("at", at)?;
+        self.with(|crm| {
+            requests
+                .iter()
+                .map(|r| EntitlementDecision::from_core(&crm.check_entitlement(r, at)?))
+                .collect()
+        })
+    }
+
+    /// The response and resolution targets for a request kind and priority, as JSON.
+    pub fn service_level(
+        &self,
+        customer: String,
+        code: String,
+        priority: String,
+        at: SystemTime,
+    ) -> Result<String, CrmError> {
+        let at = to_instant("at", at)?;
+        self.with(|crm| {
+            to_json(&crm.service_level(&CustomerId::new(customer)?, &code, &priority, at)?)
+        })
+    }
+
+    /// Every entitlement of a customer as it stands at `at`, as a JSON array; `standing` is the
+    /// customer's standing as JSON, if known.
+    pub fn entitlements_of(
+        &self,
+        customer: String,
+        at: SystemTime,
+        standing: Option<String>,
+    ) -> Result<String, CrmError> {
+        let standing: Option<CustomerStanding> = standing.as_deref().map(from_json).transpose()?;
+        let at = to_instant("at", at)?;
+        self.with(|crm| {
+            to_json(&crm.entitlements_of(&CustomerId::new(customer)?, standing.as_ref(), at)?)
+        })
+    }
+
+    /// The usage record with that id, as JSON.
+    pub fn usage(&self, id: String) -> Result<String, CrmError> {
+        self.with(|crm| to_json(crm.usage(&UsageId::new(id)?)?))
+    }
+
+    /// Every use of an entitlement, oldest first, as a JSON array.
+    pub fn usage_of(&self, entitlement: String) -> Result<String, CrmError> {
+        self.with(|crm| to_json(crm.usage_of(&EntitlementId::new(entitlement)?)?))
+    }
+
+    /// The business calendar with that id, as JSON.
+    pub fn calendar(&self, id: String) -> Result<String, CrmError> {
+        self.with(|crm| to_json(crm.calendar(&CalendarId::new(id)?)?))
+    }
+
+    /// The process definition with that id, as JSON.
+    pub fn process_definition(&self, id: String) -> Result<String, CrmError> {
+        self.with(|crm| to_json(crm.process_definition(&DefinitionId::new(id)?)?))
+    }
+
+    /// The process definition serving an interaction kind, as JSON.
+    pub fn classify_interaction(&self, kind: String) -> Result<String, CrmError> {
+        self.with(|crm| to_json(crm.classify_interaction(&kind)?))
+    }
+
+    /// The process instance with that id, as JSON.
+    pub fn process_instance(&self, id: String) -> Result<String, CrmError> {
+        self.with(|crm| to_json(crm.process_instance(&InstanceId::new(id)?)?))
+    }
+
+    /// Where an instance stands at `at` (its step and SLA clocks), as JSON.
+    pub fn process_status(&self, id: String, at: SystemTime) -> Result<String, CrmError> {
+        let at = to_instant("at", at)?;
+        self.with(|crm| to_json(&crm.process_status(&InstanceId::new(id)?, at)?))
+    }
+
+    /// The process instance an interaction started, as JSON, or null.
+    pub fn process_of_interaction(&self, interaction: String) -> Result<Option<String>, CrmError> {
+        self.with(|crm| {
+            crm.process_of_interaction(&InteractionId::new(interaction)?)
+                .map(to_json)
+                .transpose()
+        })
+    }
+
+    /// The process instances serving a customer, as a JSON array.
+    pub fn processes_of(&self, customer: String) -> Result<String, CrmError> {
+        self.with(|crm| to_json(&crm.processes_of(&CustomerId::new(customer)?)?))
+    }
+
+    /// What the customer owes (negative: in credit).
+    pub fn balance(&self, customer: String) -> Result<crate::Money, CrmError> {
+        self.with(|crm| {
+            Ok(crate::Money::from(
+                crm.balance(&CustomerId::new(customer)?)?,
+            ))
+        })
+    }
+
+    /// The statement of a customer's ledger for a scope (JSON; the customer when null), as JSON.
+    pub fn statement(&self, customer: String, scope: Option<String>) -> Result<String, CrmError> {
+        let scope: crm_core::obligation::Scope = scope
+            .as_deref()
+            .map_or_else(|| Ok(Default::default()), from_json)?;
+        self.with(|crm| to_json(&crm.statement(&CustomerId::new(customer)?, &scope)?))
+    }
+
+    /// Overdue amounts by age on `asOf`, after `graceDays`, as JSON.
+    pub fn aging(
+        &self,
+        customer: String,
+        as_of: IsoDate,
+        grace_days: i32,
+        scope: Option<String>,
+    ) -> Result<String, CrmError> {
+        let scope: crm_core::obligation::Scope = scope
+            .as_deref()
+            .map_or_else(|| Ok(Default::default()), from_json)?;
+        let grace = u32::try_from(grace_days).map_err(|_| {
+            CrmError::from(crm_core::Error::validation(
+                "grace_days",
+                grace_days,
+                "must not be negative",
+            ))
+        })?;
+        self.with(|crm| to_json(&crm.aging(&CustomerId::new(customer)?, as_of, grace, &scope)?))
+    }
+
+    /// Whether everything due from `from` to `to` arrived by `asOf`, as JSON.
+    pub fn reconcile(
+        &self,
+        customer: String,
+        from: IsoDate,
+        to: IsoDate,
+        as_of: IsoDate,
+        scope: Option<String>,
+    ) -> Result<String, CrmError> {
+        let scope: crm_core::obligation::Scope = scope
+            .as_deref()
+            .map_or_else(|| Ok(Default::default()), from_json)?;
+        self.with(|crm| {
+            to_json(&crm.reconcile(&CustomerId::new(customer)?, from, to, as_of, &scope)?)
+        })
+    }
+
+    /// The payment plans of a customer's agreements, as a JSON array.
+    pub fn payment_plans_of(&self, customer: String) -> Result<String, CrmError> {
+        self.with(|crm| to_json(&crm.payment_plans_of(&CustomerId::new(customer)?)?))
+    }
+
+    /// The collection actions due at `at` under a registered policy, as a JSON array.
+    pub fn collection_actions(
+        &self,
+        customer: String,
+        policy: String,
+        at: SystemTime,
+    ) -> Result<String, CrmError> {
+        let at = to_instant("at", at)?;
+        self.with(|crm| {
+            to_json(&crm.collection_actions(&CustomerId::new(customer)?, &policy, at)?)
+        })
+    }
+
+    /// The collection actions of many customers, one JSON array each, in order.
+    pub fn collection_actions_batch(
+        &self,
+        customers: Vec<String>,
+        policy: String,
+        at: SystemTime,
+    ) -> Result<Vec<String>, CrmError> {
+        let at = to_instant("at", at)?;
+        self.with(|crm| {
+            let ids = customers
+                .into_iter()
+                .map(CustomerId::new)
+                .collect::<crm_core::Result<Vec<_>>>()?;
+            crm.collection_actions_batch(&ids, &policy, at)?
+                .iter()
+                .map(to_json)
+                .collect()
+        })
+    }
+
+    /// The customer 360 view at `at` with the last `lastN` interactions, as JSON.
+    pub fn customer_360(
+        &self,
+        customer: String,
+        at: SystemTime,
+        last_n: i32,
+    ) -> Result<String, CrmError> {
+        let at = to_instant("at", at)?;
+        let last_n = count("last_n", last_n)?;
+        self.with(|crm| to_json(&crm.customer_360(&CustomerId::new(customer)?, at, last_n)?))
+    }
+
+    /// The 360 views of many customers at `at`, in order (JSON each).
+    pub fn customer_360_batch(
+        &self,
+        customers: Vec<String>,
+        at: SystemTime,
+        last_n: i32,
+    ) -> Result<Vec<String>, CrmError> {
+        let at = to_instant("at", at)?;
+        let last_n = count("last_n", last_n)?;
+        self.with(|crm| {
+            customers
+                .into_iter()
+                .map(|c| to_json(&crm.customer_360(&CustomerId::new(c)?, at, last_n)?))
+                .collect()
+        })
+    }
+
+    /// The consistency findings for a customer at `at`, as a JSON array.
+    pub fn audit(&self, customer: String, at: SystemTime) -> Result<String, CrmError> {
+        let at = to_instant("at", at)?;
+        self.with(|crm| to_json(&crm.audit(&CustomerId::new(customer)?, at)?))
+    }
+
+    /// The interaction with that id, as JSON.
+    pub fn interaction(&self, id: String) -> Result<String, CrmError> {
+        self.with(|crm| to_json(crm.interaction(&InteractionId::new(id)?)?))
+    }
+
+    /// The last `lastN` interactions of a customer, newest first, as a JSON array.
+    pub fn interactions_of(&self, customer: String, last_n: i32) -> Result<String, CrmError> {
+        let last_n = count("last_n", last_n)?;
+        self.with(|crm| to_json(&crm.interactions_of(&CustomerId::new(customer)?, last_n)?))
+    }
+
+    /// Service measures over `[start, end)`, filtered by `filter` (JSON, optional), as JSON.
+    pub fn service_measures(
+        &self,
+        start: SystemTime,
+        end: SystemTime,
+        filter: Option<String>,
+    ) -> Result<String, CrmError> {
+        let period = core(crm_core::TimeRange::new(
+            to_instant("start", start)?,
+            to_instant("end", end)?,
+        ))?;
+        let filter: crm_core::measures::MeasureFilter = filter
+            .as_deref()
+            .map_or_else(|| Ok(Default::default()), from_json)?;
+        self.with(|crm| to_json(&crm.service_measures(&period, &filter)?))
+    }
+
+    /// Broken and overdue commitments by responsible party at `at`, as JSON.
+    pub fn accountability(&self, at: SystemTime) -> Result<String, CrmError> {
+        let at = to_instant("at", at)?;
+        self.with(|crm| to_json(&crm.accountability(at)?))
+    }
+
+    /// The customer's last tier change (tier, rule, reasons) as JSON, or null.
+    pub fn tier_of(&self, customer: String) -> Result<Option<String>, CrmError> {
+        self.with(|crm| {
+            crm.tier_of(&CustomerId::new(customer)?)?
+                .map(to_json)
+                .transpose()
+        })
+    }
+
+    /// The compensation granted to a customer, as a JSON array.
+    pub fn compensations_of(&self, customer: String) -> Result<String, CrmError> {
+        self.with(|crm| to_json(crm.compensations_of(&CustomerId::new(customer)?)?))
+    }
+
+    /// Time per step, breaches, bottlenecks and workload of a definition, as JSON.
+    pub fn process_report(&self, definition: String) -> Result<String, CrmError> {
+        self.with(|crm| to_json(&crm.process_report(&DefinitionId::new(definition)?)?))
+    }
+}
+
+/// Decodes a definition's JSON and builds it, so a malformed graph is `InvalidDefinition` with
+/// every problem (not a JSON error).
+fn definition(json: &str) -> Result<crm_core::process::ProcessDefinition, CrmError> {
+    let spec: crm_core::process::DefinitionSpec = from_json(json)?;
+    core(spec.build())
+}
+
+/// Builds and validates a process definition from its JSON (steps and edges); returns the
+/// core's own JSON of it. Every problem is reported at once (`InvalidDefinition`).
+#[uniffi::export]
+pub fn process_definition_build(definition: String) -> Result<String, CrmError> {
+    guard(|| core(to_json(&self::definition(&definition)?)))
+}
+
+/// A process definition (its JSON) drawn as a Mermaid flowchart.
+#[uniffi::export]
+pub fn process_definition_to_mermaid(definition: String) -> Result<String, CrmError> {
+    guard(|| Ok(self::definition(&definition)?.to_mermaid()))
+}
+
+/// A process definition (its JSON) drawn as a Graphviz DOT digraph.
+#[uniffi::export]
+pub fn process_definition_to_dot(definition: String) -> Result<String, CrmError> {
+    guard(|| Ok(self::definition(&definition)?.to_dot()))
+}

@@ -1,0 +1,1130 @@
+"""The records of crm-core: what the engine takes and what its queries return.
+
+Each class is the field list of the core type of the same name (see ``crm_core._record`` for
+how fields are typed on read). A record whose class names ``_core`` is checked by the core when
+constructed: ``Customer(id="C-1", name="Ada")`` runs the core's own rules and raises its typed
+error. Tagged unions (``PartyRef``, ``ExceptionScope`` ...) are :class:`~crm_core._record.Variant`
+classes: ``PartyRef(type="customer", customer="C-1")``; a plain ``dict`` in the JSON contract's
+shape is accepted wherever a record is.
+
+``Exception`` is the core's name for an approved deviation; import it from this module
+(``from crm_core import records; records.Exception(...)``), it is not exported by ``crm_core``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from ._crm_core import BusinessDuration, Money, _plan_charges, _render_definition
+from ._record import Record, Variant
+from .enums import (
+    Channel,
+    CommitmentState,
+    DecisionOutcome,
+    LineAction,
+    LineKind,
+    LineStatus,
+    PartnerKind,
+    Purpose,
+    SlaState,
+    StepKind,
+)
+
+__all__ = [
+    "AgingReport",
+    "Agreement",
+    "AgreementLine",
+    "AllocationOutcome",
+    "Amendment",
+    "AmendmentChange",
+    "Application",
+    "AppliedTargets",
+    "ApprovalRequirement",
+    "Bottleneck",
+    "BusinessCalendar",
+    "Charge",
+    "ChargeEntry",
+    "Commitment",
+    "CompensationCap",
+    "CompensationDecision",
+    "CompensationGranted",
+    "Complaint",
+    "Consent",
+    "ConsentGrant",
+    "ContactPoint",
+    "Credit",
+    "Customer",
+    "CustomerFacts",
+    "CustomerMeasures",
+    "CustomerStanding",
+    "Data",
+    "EdgeSpec",
+    "Entitlement",
+    "EntitlementConditions",
+    "EntitlementDecision",
+    "EntitlementKind",
+    "EntitlementRequest",
+    "EntitlementStatus",
+    "EntitlementTemplate",
+    "Evaluation",
+    "Exception",
+    "ExceptionEffect",
+    "ExceptionGrant",
+    "ExceptionScope",
+    "FeeWaiver",
+    "InstanceStatus",
+    "LedgerTotals",
+    "LineStatusEntry",
+    "MatchedCondition",
+    "MatchedEntitlement",
+    "Meta",
+    "Move",
+    "NewCommitment",
+    "NewLine",
+    "Offer",
+    "Offering",
+    "OfferingKind",
+    "Partner",
+    "PartyRef",
+    "Payment",
+    "PaymentPlan",
+    "Performer",
+    "PerformerLoad",
+    "ProcessDefinition",
+    "ProcessInstance",
+    "ProcessReport",
+    "Reason",
+    "Reconciliation",
+    "Record",
+    "Remaining",
+    "ReversalOutcome",
+    "Revocation",
+    "ScheduleInput",
+    "ServiceLevelTargets",
+    "SlaSource",
+    "SlaStatus",
+    "SlaTarget",
+    "SlaTargets",
+    "SoldThrough",
+    "StartProcess",
+    "Statement",
+    "Step",
+    "StepStats",
+    "Term",
+    "TierDecision",
+    "TieringBatch",
+    "TieringFailure",
+    "TieringInput",
+    "UnpaidCharge",
+    "UsageRecord",
+    "UsageReversal",
+    "Variant",
+    "Window",
+    "WindowSpan",
+]
+
+
+# -- the engine's envelope ------------------------------------------------------------------
+
+
+class Data(Record):
+    """A core record this binding does not type yet (the 360 view, audit findings, collection
+    actions, interactions, service measures ...): its fields read as JSON data, by attribute
+    or with ``get``; ``to_dict``, ``to_json``, equality and pickle work as for every record."""
+
+    if TYPE_CHECKING:
+
+        def __getattr__(self, name: str) -> Any: ...
+
+
+class Meta(Record):
+    """Who sends a command, when, and under which guarantees (the core's ``Metadata``)."""
+
+    _core = "Metadata"
+    at: datetime
+    actor: str
+    idempotency_key: str | None
+    expected_version: int | None
+
+
+# -- tagged unions (cases are ``type`` plus the case's fields) ---------------------------------
+
+
+class PartyRef(Variant):
+    """A party: ``organisation`` (``unit``), ``employee``, ``partner`` or ``customer``."""
+
+    _core = "PartyRef"
+
+
+class SoldThrough(Variant):
+    """``direct``, or ``partner`` with ``partner``."""
+
+    _core = "SoldThrough"
+
+
+class OfferingKind(Variant):
+    """``service``, ``physical_product``, or ``bundle`` with ``components``."""
+
+    _core = "OfferingKind"
+
+
+class Window(Variant):
+    """``rolling_days`` (``days``), ``calendar_month``/``calendar_year`` (``zone``), ``agreement_term``."""
+
+    _core = "Window"
+
+
+class EntitlementKind(Variant):
+    """``access``, ``quota``, ``service_level``, ``money_allowance`` or ``unit_allowance``."""
+
+    _core = "EntitlementKind"
+
+
+class ExceptionScope(Variant):
+    """What an exception covers: ``agreement``, ``line``, ``entitlement``, ``commitment`` ..."""
+
+    _core = "ExceptionScope"
+
+
+class ExceptionEffect(Variant):
+    """``allow`` (optional ``extra``), ``suspend`` (``actions``) or ``extend`` (``until``)."""
+
+    _core = "ExceptionEffect"
+
+
+class AmendmentChange(Variant):
+    """``add_line``, ``change_quantity``, ``change_term``, ``add_entitlement`` ... ``set_note``."""
+
+    _core = "AmendmentChange"
+
+
+class Performer(Variant):
+    """Who performs a step: ``queue``, ``partner``, ``handler`` (each with ``name``), ``customer``."""
+
+    _core = "Performer"
+
+
+class SlaSource(Variant):
+    """Where an SLA target comes from: ``definition``, ``entitlement``, ``tier`` or ``host``."""
+
+
+class Reason(Variant):
+    """Why an entitlement decision came out as it did: a case tag, a message, and what it cites.
+
+    The fields below are those the cases carry (``None`` where a case has none); the case tag
+    is ``type`` (``line_in_service``, ``usage_counted``, ``limit_reached``, ``exception_applied``,
+    ``overdue`` ...).
+    """
+
+    message: str
+    entitlement: str | None
+    agreement: str | None
+    line: str | None
+    code: str | None
+    grants: str | None
+    status: LineStatus | None
+    since: datetime | None
+    valid_from: datetime | None
+    valid_to: datetime | None
+    window: WindowSpan | None
+    used: Decimal | None
+    uses: int | None
+    records: list[str]
+    channel: Channel | None
+    limit: Decimal | None
+    requested: Decimal | None
+    next_available: datetime | None
+    grant: ExceptionGrant | None
+    days_overdue: int | None
+    max_days_overdue: int | None
+    tier: str | None
+    min_tier: str | None
+    condition: str | None
+
+
+# -- parties and catalog -----------------------------------------------------------------------
+
+
+class ContactPoint(Record):
+    """A way to reach a customer."""
+
+    _core = "ContactPoint"
+    channel: Channel
+    address: str
+
+
+class ConsentGrant(Record):
+    """A customer's consent (or its withdrawal) for a purpose on a channel."""
+
+    _core = "ConsentGrant"
+    purpose: Purpose
+    channel: Channel
+    granted: bool
+
+
+class Consent(Record):
+    """A customer's signature or consent to a change: on which channel, when."""
+
+    _core = "Consent"
+    channel: Channel
+    at: datetime
+
+
+class Customer(Record):
+    """A customer: contact points and consents."""
+
+    _core = "Customer"
+    id: str
+    name: str
+    contact_points: list[ContactPoint]
+    consents: list[ConsentGrant]
+
+
+class Partner(Record):
+    """A channel partner (agent, dealer, reseller, service provider)."""
+
+    _core = "Partner"
+    id: str
+    name: str
+    kind: PartnerKind
+
+
+class EntitlementConditions(Record):
+    """Conditions of an entitlement on the customer's standing."""
+
+    _core = "EntitlementConditions"
+    max_days_overdue: int | None
+    min_tier: str | None
+
+
+class EntitlementTemplate(Record):
+    """An entitlement an offering grants when sold."""
+
+    _core = "EntitlementTemplate"
+    code: str
+    kind: EntitlementKind
+    conditions: EntitlementConditions | None
+    valid_days: int | None
+
+
+class Offering(Record):
+    """What can be sold: a service, a physical product or a bundle."""
+
+    _core = "Offering"
+    id: str
+    name: str
+    kind: OfferingKind
+    entitlements: list[EntitlementTemplate]
+
+
+# -- agreements, exceptions, commitments -----------------------------------------------------
+
+
+class Term(Record):
+    """An agreement's term: first day, last day (open-ended without), automatic renewal."""
+
+    _core = "Term"
+    start: date
+    end: date | None
+    auto_renew: bool
+
+
+class NewLine(Record):
+    """A line sold with a new agreement."""
+
+    _core = "NewLine"
+    id: str
+    offering: str
+    quantity: int
+
+
+class LineStatusEntry(Record):
+    """One move in a line's history."""
+
+    effective_at: datetime
+    action: LineAction | None
+    status: LineStatus
+    asset: str | None
+
+
+class AgreementLine(Record):
+    """A line of an agreement, with its lifecycle history."""
+
+    id: str
+    offering: str
+    kind: LineKind
+    quantity: int
+    history: list[LineStatusEntry]
+
+
+class Entitlement(Record):
+    """A right granted by an agreement line."""
+
+    id: str
+    line: str
+    code: str
+    kind: EntitlementKind
+    conditions: EntitlementConditions | None
+    valid_from: datetime
+    valid_to: datetime | None
+
+
+class Amendment(Record):
+    """A recorded change of an agreement (a revision), with the values it replaced."""
+
+    revision: int
+    at: datetime
+    author: str
+    reason: str
+    consent: Consent | None
+    changes: list[AmendmentChange]
+
+
+class Agreement(Record):
+    """What was agreed with a customer: lines, entitlements, amendments."""
+
+    id: str
+    customer: str
+    sold_through: SoldThrough
+    term: Term
+    signed_at: datetime
+    signature: Consent
+    lines: list[AgreementLine]
+    entitlements: list[Entitlement]
+    note: str
+    revision: int
+    amendments: list[Amendment]
+    version: int
+
+
+class Revocation(Record):
+    """Who withdrew an exception, when, why."""
+
+    at: datetime
+    by: str
+    reason: str
+
+
+class Exception(Record):  # noqa: A001 - the core's name
+    """An approved deviation from the agreement or from policy."""
+
+    _core = "Exception"
+    id: str
+    customer: str
+    agreement: str | None
+    scope: ExceptionScope
+    effect: ExceptionEffect
+    approved_by: str
+    reason: str
+    valid_from: datetime
+    valid_to: datetime | None
+    revoked: Revocation | None
+
+
+class NewCommitment(Record):
+    """A promise to record; it is made at the command's instant and starts open."""
+
+    _core = "NewCommitment"
+    id: str
+    customer: str
+    agreement: str | None
+    description: str
+    made_by: PartyRef
+    responsible: PartyRef
+    due_at: datetime
+
+
+class Commitment(Record):
+    """A promise made to a customer: who made it, who must keep it, by when, its state."""
+
+    id: str
+    customer: str
+    agreement: str | None
+    description: str
+    made_by: PartyRef
+    responsible: PartyRef
+    made_at: datetime
+    due_at: datetime
+    state: CommitmentState
+    closed_at: datetime | None
+    close_reason: str | None
+
+
+# -- entitlements --------------------------------------------------------------------------------
+
+
+class CustomerStanding(Record):
+    """What the host knows of the customer's standing (overdue days, tier)."""
+
+    _core = "CustomerStanding"
+    days_overdue: int
+    tier: str | None
+    tier_order: list[str]
+
+
+class EntitlementRequest(Record):
+    """A request to use an entitlement, for a check or a consume."""
+
+    _core = "EntitlementRequest"
+    customer: str
+    agreement: str | None
+    code: str
+    quantity: Decimal | None
+    amount: Money | None
+    channel: Channel
+    line: str | None
+    asset: str | None
+    standing: CustomerStanding | None
+
+
+class MatchedEntitlement(Record):
+    """The entitlement a decision is about, and where it comes from."""
+
+    entitlement: str
+    agreement: str
+    line: str
+
+
+class WindowSpan(Record):
+    """The window usage was counted in: ``[from_, to)``."""
+
+    from_: datetime
+    to: datetime
+    period_end: datetime | None
+    rolling_days: int | None
+
+
+class Remaining(Record):
+    """What remains of an entitlement in its window."""
+
+    limit: Decimal
+    used: Decimal
+    remaining: Decimal
+    unit: str
+    remaining_amount: Money | None
+    window: WindowSpan
+
+
+class ExceptionGrant(Record):
+    """An approved exception that widened a decision."""
+
+    exception: str
+    approved_by: str
+    until: datetime | None
+    extra: Decimal | None
+    reason: str
+
+
+class EntitlementDecision(Record):
+    """The answer to an entitlement check: outcome, match, what remains, and the reasons."""
+
+    outcome: DecisionOutcome
+    code: str
+    at: datetime
+    quantity: Decimal
+    matched: MatchedEntitlement | None
+    remaining: Remaining | None
+    next_available: datetime | None
+    exceptions: list[ExceptionGrant]
+    reasons: list[Reason]
+
+
+class ServiceLevelTargets(Record):
+    """Response and resolution targets for a request kind and priority, and their source."""
+
+    source: MatchedEntitlement
+    calendar: str
+    priority: str
+    response: BusinessDuration
+    resolution: BusinessDuration
+
+
+class EntitlementStatus(Record):
+    """An entitlement of a customer as it stands at an instant."""
+
+    code: str
+    source: MatchedEntitlement
+    kind: EntitlementKind
+    valid_from: datetime
+    valid_to: datetime | None
+    usable: bool
+    remaining: Remaining | None
+    next_available: datetime | None
+    reasons: list[Reason]
+
+
+class UsageReversal(Record):
+    """Who reversed a use, when, why."""
+
+    at: datetime
+    by: str
+    reason: str
+
+
+class UsageRecord(Record):
+    """One use of an entitlement."""
+
+    id: str
+    entitlement: str
+    agreement: str
+    line: str
+    asset: str | None
+    at: datetime
+    quantity: Decimal
+    amount: Money | None
+    channel: Channel
+    exceptions: list[str]
+    reversed: UsageReversal | None
+
+
+# -- calendars and processes ---------------------------------------------------------------------
+
+
+class BusinessCalendar(Record):
+    """A business calendar: IANA zone, working hours per weekday, holidays."""
+
+    _core = "BusinessCalendar"
+    id: str
+    zone: str
+    week: dict[str, Any]
+    holidays: list[Any]
+
+
+class Step(Record):
+    """A step of a process definition."""
+
+    id: str
+    name: str
+    action: str
+    performer: Performer
+    kind: StepKind
+    sla: BusinessDuration | None
+
+
+class EdgeSpec(Record):
+    """An edge (outcome) of a process definition."""
+
+    from_: str
+    outcome: str
+    to: str
+    guard: dict[str, Any] | None
+    warm_transfer: bool
+
+
+class ProcessDefinition(Record):
+    """A process as data: steps (nodes) and outcomes (edges). Constructing one builds and
+    validates it in the core (``InvalidDefinitionError`` lists every problem)."""
+
+    _core = "ProcessDefinition"
+    id: str
+    name: str
+    version: int
+    interaction_kinds: list[str]
+    sla: BusinessDuration | None
+    steps: list[Step]
+    edges: list[EdgeSpec]
+
+    def to_mermaid(self) -> str:
+        """The definition as a Mermaid flowchart."""
+        return _render_definition(self, "mermaid")
+
+    def to_dot(self) -> str:
+        """The definition as a Graphviz DOT digraph."""
+        return _render_definition(self, "dot")
+
+
+class SlaTarget(Record):
+    """A business-time target and where it comes from."""
+
+    target: BusinessDuration
+    source: SlaSource
+
+
+class SlaTargets(Record):
+    """The SLA targets of a process instance: the whole, per step, the at-risk share."""
+
+    _core = "SlaTargets"
+    resolution: SlaTarget | None
+    steps: dict[str, SlaTarget]
+    at_risk_percent: int | None
+
+
+class StartProcess(Record):
+    """What to start: an instance of a definition (or of the one serving an interaction kind)."""
+
+    _core = "StartProcess"
+    instance: str
+    definition: str | None
+    interaction_kind: str | None
+    customer: str
+    agreement: str | None
+    calendar: str
+    data: dict[str, Any]
+    sla: SlaTargets | None
+    interaction: str | None
+
+
+class Move(Record):
+    """One move of a process instance (steps and edges by index)."""
+
+    from_: int
+    to: int
+    edge: int
+    at: datetime
+    business_time: BusinessDuration
+    clock_paused: bool
+
+
+class ProcessInstance(Record):
+    """A running or ended process instance, with its moves."""
+
+    id: str
+    definition: str
+    version: int
+    customer: str
+    agreement: str | None
+    calendar: str
+    started_at: datetime
+    current: int
+    entered_at: datetime
+    ended_at: datetime | None
+    active_time: BusinessDuration
+    data: dict[str, Any]
+    sla: dict[str, Any]
+    moves: list[Move]
+
+
+class SlaStatus(Record):
+    """An SLA clock against its target."""
+
+    state: SlaState
+    target: SlaTarget
+    used: BusinessDuration
+    remaining: BusinessDuration
+    overdue: BusinessDuration
+    deadline: datetime
+    clock_paused: bool
+
+
+class InstanceStatus(Record):
+    """Where an instance stands: its step, and its step's and its whole SLA clocks."""
+
+    instance: str
+    step: str
+    ended: bool
+    step_sla: SlaStatus | None
+    resolution: SlaStatus | None
+
+
+class StepStats(Record):
+    """Time and breaches of one step over every instance of a definition."""
+
+    step: str
+    performer: Performer
+    kind: StepKind
+    count: int
+    total_seconds: int
+    mean: BusinessDuration
+    p50: BusinessDuration
+    p90: BusinessDuration
+    max: BusinessDuration
+    with_target: int
+    breached: int
+    breach_share: Decimal
+    open: int
+
+
+class Bottleneck(Record):
+    """A step ranked by time spent or by breach share."""
+
+    step: str
+    total_seconds: int
+    breach_share: Decimal
+
+
+class PerformerLoad(Record):
+    """The moves and time of one performer."""
+
+    performer: Performer
+    moves: int
+    total_seconds: int
+    open: int
+
+
+class ProcessReport(Record):
+    """Time per step, breaches, bottlenecks and workload over every instance of a definition."""
+
+    definition: str
+    version: int
+    instances: int
+    ended: int
+    moves: int
+    resolution_with_target: int
+    resolution_breached: int
+    resolution_breach_share: Decimal
+    steps: list[StepStats]
+    bottlenecks_by_time: list[Bottleneck]
+    bottlenecks_by_breach_share: list[Bottleneck]
+    performers: list[PerformerLoad]
+
+
+# -- policies ------------------------------------------------------------------------------------
+
+
+class MatchedCondition(Record):
+    """An input a rule matched: its value and the condition it met."""
+
+    input: str
+    value: dict[str, Any]
+    condition: str
+
+
+class Evaluation(Record):
+    """A decision table's answer: matched and selected rules, the result, the reasons.
+
+    ``result`` is the core's tagged result (``{"result": "single", "outputs": {...}}``); each
+    output is a tagged value (``{"type": "money", "value": {...}}``).
+    """
+
+    matched_rules: list[str]
+    selected_rules: list[str]
+    result: dict[str, Any]
+    reasons: list[str]
+
+
+class CustomerMeasures(Record):
+    """What tiering looks at: value, potential, tenure, payment behaviour, churn risk."""
+
+    _core = "CustomerMeasures"
+    customer: str
+    revenue: Money
+    margin: Money
+    potential: Money
+    customer_since: date
+    days_overdue: int
+    bounced_payments: int
+    churn_risk: Decimal
+    open_complaints: int
+    attributes: dict[str, Any]
+
+
+class TieringInput(Record):
+    """One customer of a tiering batch: measures and the tier before, if any."""
+
+    _core = "TieringInput"
+    measures: CustomerMeasures
+    previous: str | None
+
+
+class TierDecision(Record):
+    """The tier a customer is placed in, and the rule and reasons that placed it there."""
+
+    customer: str
+    tier: str
+    previous: str | None
+    changed: bool
+    rule: str | None
+    matched: list[MatchedCondition]
+    reasons: list[str]
+    at: datetime
+
+
+class TieringFailure(Record):
+    """A customer a batch could not tier, with the core's error (its JSON form)."""
+
+    customer: str
+    error: dict[str, Any]
+
+
+class TieringBatch(Record):
+    """The decisions and the failures of a tiering batch, each in input order."""
+
+    decisions: list[TierDecision]
+    failures: list[TieringFailure]
+
+
+class AppliedTargets(Record):
+    """The SLA targets that apply to a request kind for a tier, and why."""
+
+    tier: str
+    kind: str
+    response: BusinessDuration | None
+    resolution: BusinessDuration | None
+    reasons: list[str]
+
+
+class CompensationCap(Record):
+    """How much compensation a tier may get in a period."""
+
+    _core = "CompensationCap"
+    limit: Money
+    period: dict[str, Any]
+
+
+class FeeWaiver(Record):
+    """A charge waived, and by how much."""
+
+    _core = "FeeWaiver"
+    charge: str
+    amount: Money
+
+
+class Offer(Record):
+    """What a complaint earns: apology, credit, fee waiver, replacement, upgrade."""
+
+    apology: bool
+    credit: Money | None
+    fee_waiver: FeeWaiver | None
+    replacement: bool
+    upgrade: str | None
+
+
+class Complaint(Record):
+    """The facts of a complaint that compensation looks at."""
+
+    _core = "Complaint"
+    id: str
+    category: str
+    severity: str
+    sla_breach: BusinessDuration | None
+    commitment_broken: bool
+    complaints_last_90_days: int
+    disputed_charge: FeeWaiver | None
+    attributes: dict[str, Any]
+
+
+class CustomerFacts(Record):
+    """The customer facts compensation looks at: tier and value."""
+
+    _core = "CustomerFacts"
+    customer: str
+    tier: str
+    value: Money
+
+
+class CompensationGranted(Record):
+    """Compensation granted to a customer (counts against the cap)."""
+
+    _core = "CompensationGranted"
+    customer: str
+    complaint: str
+    offer: Offer
+    value: Money
+    rule: str | None
+    approved_by: str | None
+    approver_role: str | None
+    at: datetime
+
+
+class ApprovalRequirement(Record):
+    """Who must approve an offer, and why."""
+
+    role: str
+    reason: str
+
+
+class CompensationDecision(Record):
+    """What a complaint earns, within the cap, with approval, rule and reasons."""
+
+    customer: str
+    complaint: str
+    tier: str
+    rule: str | None
+    proposed: Offer
+    offer: Offer
+    reduced: bool
+    value: Money
+    cap: CompensationCap
+    granted_in_period: Money
+    cap_remaining: Money
+    approval: ApprovalRequirement | None
+    matched: list[MatchedCondition]
+    reasons: list[str]
+    at: datetime
+
+
+# -- obligations ----------------------------------------------------------------------------------
+
+
+class PaymentPlan(Record):
+    """What a customer owes for a line or an agreement: payment type, periodicity, rules.
+
+    ``periodicity`` is the core's tagged form (``{"type": "installments", "total": ...,
+    "count": 12, "every": {"type": "monthly"}, "first_due": "2026-02-01"}``).
+    """
+
+    _core = "PaymentPlan"
+    id: str
+    customer_id: str
+    agreement_id: str
+    line_id: str | None
+    payment_type: str
+    periodicity: dict[str, Any]
+    suspended_billing: Any
+    early_termination: Any
+    proration_rounding: str | None
+
+    def charges_until(self, until: date, input: ScheduleInput | dict[str, Any] | None = None) -> list[Charge]:  # noqa: A002
+        """The charges the plan generates up to ``until``, given the line's status history."""
+        charges: list[Charge] = _plan_charges(self, until, input)
+        return charges
+
+
+class ScheduleInput(Record):
+    """The line's status history, termination and usage, for generating charges."""
+
+    _core = "ScheduleInput"
+    history: list[dict[str, Any]]
+    terminated_on: date | None
+    usage: list[dict[str, Any]]
+
+
+class Charge(Record):
+    """An amount due on a date, generated from a plan (or added by the host)."""
+
+    _core = "Charge"
+    id: str
+    customer_id: str
+    agreement_id: str
+    line_id: str | None
+    plan_id: str | None
+    payment_type: str
+    sequence: int
+    due_date: date
+    amount: Money
+    period: dict[str, Any] | None
+    proration: dict[str, Any] | None
+
+
+class Payment(Record):
+    """Money received from the customer, allocated by its rule (oldest due first by default)."""
+
+    _core = "Payment"
+    id: str
+    customer_id: str
+    received_at: datetime
+    amount: Money
+    method: str
+    reference: str
+    allocation: dict[str, Any] | None
+
+
+class Credit(Record):
+    """A credit granted to the customer (a compensation, a goodwill gesture)."""
+
+    _core = "Credit"
+    id: str
+    customer_id: str
+    granted_at: datetime
+    amount: Money
+    reason: str
+    approved_by: str
+    allocation: dict[str, Any] | None
+
+
+class Application(Record):
+    """An amount applied to a charge, and when."""
+
+    charge_id: str
+    amount: Money
+    at: datetime
+
+
+class AllocationOutcome(Record):
+    """Where a payment or credit went: the charges it paid, and what went to the credit balance."""
+
+    applications: list[Application]
+    to_credit_balance: Money
+
+
+class ReversalOutcome(Record):
+    """What a reversed payment re-opened."""
+
+    payment_id: str
+    reopened: list[Application]
+    removed_from_credit_balance: Money
+
+
+class ChargeEntry(Record):
+    """A charge in the ledger with what was adjusted, paid, credited, written off and is open."""
+
+    charge: Charge
+    adjusted: Money
+    paid: Money
+    credited: Money
+    written_off: Money
+    open: Money
+    added: int
+
+
+class LedgerTotals(Record):
+    """The totals of a ledger; ``balance = charged + adjustments - received - credited - written_off``."""
+
+    charged: Money
+    adjustments: Money
+    received: Money
+    credited: Money
+    written_off: Money
+    open: Money
+    credit_balance: Money
+    balance: Money
+
+
+class Statement(Record):
+    """The charges of a scope and what was charged, paid, credited, written off and is open."""
+
+    scope: dict[str, Any]
+    charges: list[ChargeEntry]
+    charged: Money
+    paid: Money
+    credited: Money
+    written_off: Money
+    open: Money
+
+
+class AgingReport(Record):
+    """Overdue amounts by age on a date."""
+
+    as_of: date
+    grace_days: int
+    current: Money
+    days_1_30: Money
+    days_31_60: Money
+    days_61_90: Money
+    over_90: Money
+    total_open: Money
+    overdue: Money
+    oldest_overdue_due_date: date | None
+
+
+class UnpaidCharge(Record):
+    """A charge still open in a reconciliation."""
+
+    charge_id: str
+    agreement_id: str
+    line_id: str | None
+    plan_id: str | None
+    amount: Money
+    open: Money
+    unpaid_since: date
+    days_past_due: int
+
+
+class Reconciliation(Record):
+    """Whether everything due in a period has arrived, and what is missing."""
+
+    scope: dict[str, Any]
+    from_: date
+    to: date
+    as_of: date
+    due: Money
+    paid: Money
+    credited: Money
+    written_off: Money
+    missing: Money
+    received: Money
+    reversed: Money
+    unpaid: list[UnpaidCharge]
+    all_received: bool

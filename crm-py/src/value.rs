@@ -1,0 +1,276 @@
+//! The one generic conversion between Python data and the JSON contract.
+//!
+//! Every engine command, query and record crosses the boundary here, so no core type is
+//! restated in this crate:
+//!
+//! - [`to_value`]: Python → JSON value. `decimal.Decimal` becomes its fixed-point text, an
+//!   aware `datetime` an RFC 3339 UTC instant, a `date` its ISO form, a `crm_core.enums`
+//!   member its tag, a record (`crm_core.records.Record`) its JSON data, `Money` and the other
+//!   native values their JSON form. A `float` is a `TypeError` (use `Decimal`), a naive
+//!   `datetime` a `ValidationError`. The core then decodes the value into its own type with
+//!   serde, so every rule and every message stays in crm-core.
+//! - [`from_value`]: JSON value → JSON-shaped Python data (`dict`, `list`, `str`, `int`, `bool`,
+//!   `None`) that `crm_core.records` wraps into typed records.
+//! - [`decode`]: Python data into a core type, with the core's serde doing the typed work.
+
+use crate::{PyCrmError, core, instant_arg};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{
+    PyBool, PyDate, PyDateTime, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+/// The deepest nesting accepted, so a cyclic structure is an error rather than a crash.
+const MAX_DEPTH: usize = 64;
+
+fn class<'py>(
+    py: Python<'py>,
+    cell: &'static PyOnceLock<Py<PyType>>,
+    module: &str,
+    name: &str,
+) -> PyResult<&'py Bound<'py, PyType>> {
+    cell.import(py, module, name)
+}
+
+/// Python data in the JSON contract's shape, as a JSON value.
+pub fn to_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
+    convert(obj, "", 0)
+}
+
+fn convert(obj: &Bound<'_, PyAny>, path: &str, depth: usize) -> PyResult<Value> {
+    let root = path;
+    let path = if path.is_empty() { "value" } else { path };
+    static DECIMAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+    static RECORD: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+    static MAPPING: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+    let py = obj.py();
+    if depth > MAX_DEPTH {
+        return Err(PyCrmError::Core(crm_core::Error::validation(
+            path,
+            "…",
+            format!("nested deeper than {MAX_DEPTH} levels"),
+        ))
+        .into());
+    }
+    if obj.is_none() {
+        return Ok(Value::Null);
+    }
+    if let Ok(b) = obj.cast::<PyBool>() {
+        return Ok(Value::Bool(b.is_true()));
+    }
+    if let Ok(s) = obj.cast::<PyString>() {
+        // also every crm_core.enums member: a str whose value is the JSON tag (its own text,
+        // not `str(member)`, which is `Channel.EMAIL`)
+        return Ok(Value::String(s.to_str()?.to_string()));
+    }
+    if obj.is_instance_of::<PyInt>() {
+        if let Ok(i) = obj.extract::<i64>() {
+            return Ok(Value::from(i));
+        }
+        if let Ok(u) = obj.extract::<u64>() {
+            return Ok(Value::from(u));
+        }
+        return Err(PyCrmError::Core(crm_core::Error::validation(
+            path,
+            obj.str()?.to_cow()?,
+            "an integer out of the 64-bit range",
+        ))
+        .into());
+    }
+    if obj.is_instance_of::<PyFloat>() {
+        return Err(PyTypeError::new_err(format!(
+            "{path}: floats are not exact and are refused (got {}); use decimal.Decimal, \
+             e.g. Decimal(\"0.1\")",
+            obj.repr()?
+        )));
+    }
+    if obj.is_instance(class(py, &DECIMAL, "decimal", "Decimal")?)? {
+        let builtins = py.import("builtins")?;
+        let text: String = builtins.getattr("format")?.call1((obj, "f"))?.extract()?;
+        return Ok(Value::String(text));
+    }
+    if obj.is_instance_of::<PyDateTime>() {
+        let at = instant_arg(path, obj)?;
+        return json(&at);
+    }
+    if obj.is_instance_of::<PyDate>() {
+        let text: String = obj.call_method0("isoformat")?.extract()?;
+        return Ok(Value::String(text));
+    }
+    if obj.is_instance(class(py, &RECORD, "crm_core.records", "Record")?)? {
+        return convert(&obj.getattr("_data")?, root, depth + 1);
+    }
+    if let Ok(m) = obj.cast::<crate::Money>() {
+        return json(&m.get().inner);
+    }
+    if let Ok(c) = obj.cast::<crate::Currency>() {
+        return json(&c.get().inner);
+    }
+    if let Ok(d) = obj.cast::<crate::BusinessDuration>() {
+        return json(&d.get().inner);
+    }
+    if let Ok(r) = obj.cast::<crate::TimeRange>() {
+        return json(&r.get().inner);
+    }
+    if let Ok(d) = obj.cast::<PyDict>() {
+        return object(d.iter(), root, depth);
+    }
+    if obj.is_instance(class(py, &MAPPING, "collections.abc", "Mapping")?)? {
+        let items = obj.call_method0("items")?;
+        let mut pairs = Vec::new();
+        for item in items.try_iter()? {
+            let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item?.extract()?;
+            pairs.push((k, v));
+        }
+        return object(pairs.into_iter(), root, depth);
+    }
+    if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+        let mut out = Vec::new();
+        for (i, item) in obj.try_iter()?.enumerate() {
+            out.push(convert(&item?, &format!("{path}[{i}]"), depth + 1)?);
+        }
+        return Ok(Value::Array(out));
+    }
+    Err(PyTypeError::new_err(format!(
+        "{path}: cannot be sent to crm-core: {} (expected a record, dict, list, str, int, \
+         bool, None, Decimal, date or aware datetime)",
+        obj.get_type().name()?
+    )))
+}
+
+fn object<'py>(
+    items: impl Iterator<Item = (Bound<'py, PyAny>, Bound<'py, PyAny>)>,
+    path: &str,
+    depth: usize,
+) -> PyResult<Value> {
+    let mut map = Map::new();
+    for (k, v) in items {
+        let key: String = k
+            .cast::<PyString>()
+            .map_err(|_| PyTypeError::new_err(format!("{path}: mapping keys must be str")))?
+            .to_str()?
+            .to_string();
+        // `from_` is `from` in JSON (`from` is a Python keyword)
+        let key = if key == "from_" {
+            "from".to_string()
+        } else {
+            key
+        };
+        let child_path = if path.is_empty() {
+            key.clone()
+        } else {
+            format!("{path}.{key}")
+        };
+        let child = convert(&v, &child_path, depth + 1)?;
+        map.insert(key, child);
+    }
+    Ok(Value::Object(map))
+}
+
+fn json<T: Serialize>(v: &T) -> PyResult<Value> {
+    serde_json::to_value(v).map_err(|e| PyCrmError::Core(e.into()).into())
+}
+
+/// A JSON value as JSON-shaped Python data.
+pub fn from_value<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match v {
+        Value::Null => py.None().into_bound(py),
+        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                i.into_pyobject(py)?.into_any()
+            } else if let Some(u) = n.as_u64() {
+                u.into_pyobject(py)?.into_any()
+            } else {
+                // the core writes no JSON floats (decimals travel as strings)
+                n.to_string().into_pyobject(py)?.into_any()
+            }
+        }
+        Value::String(s) => PyString::new(py, s).into_any(),
+        Value::Array(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(from_value(py, item)?)?;
+            }
+            list.into_any()
+        }
+        Value::Object(map) => {
+            let dict = PyDict::new(py);
+            for (k, item) in map {
+                dict.set_item(k, from_value(py, item)?)?;
+            }
+            dict.into_any()
+        }
+    })
+}
+
+/// Decodes Python data into a core type through its serde form; a shape the core refuses is
+/// a `JsonError` naming the field, a value the core refuses the core's own error.
+pub fn decode<T: DeserializeOwned>(obj: &Bound<'_, PyAny>) -> PyResult<T> {
+    let v = to_value(obj)?;
+    core(serde_json::from_value(v).map_err(crm_core::Error::from))
+}
+
+/// How a [`Lazy`] gets its JSON value: already built, or built on first use from the core
+/// value it captured.
+type Make = Box<dyn Fn() -> crm_core::Result<Value> + Send + Sync>;
+
+/// A core value on its way to a Python record, converted only as far as Python reads it: the
+/// record asks for one field (`_get`) or for all its data (`_data`). A query result costs
+/// one small object until it is read; a field read converts only that field.
+#[pyclass(frozen, module = "crm_core._crm_core", name = "_Lazy")]
+pub struct Lazy {
+    make: Option<Make>,
+    cache: std::sync::OnceLock<Value>,
+}
+
+impl Lazy {
+    /// A lazy value over an already built JSON value.
+    pub fn ready(v: Value) -> Self {
+        let cache = std::sync::OnceLock::new();
+        let _ = cache.set(v);
+        Lazy { make: None, cache }
+    }
+
+    /// A lazy value that serializes `v` (a core value) on first use.
+    pub fn deferred<T: Serialize + Send + Sync + 'static>(v: T) -> Self {
+        Lazy {
+            make: Some(Box::new(move || {
+                serde_json::to_value(&v).map_err(crm_core::Error::from)
+            })),
+            cache: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn value(&self) -> PyResult<&Value> {
+        if let Some(v) = self.cache.get() {
+            return Ok(v);
+        }
+        let v = match &self.make {
+            Some(make) => make().map_err(PyCrmError::Core)?,
+            None => Value::Null,
+        };
+        Ok(self.cache.get_or_init(|| v))
+    }
+}
+
+#[pymethods]
+impl Lazy {
+    /// `(True, value)` for a field of an object (as JSON-shaped Python data), `(False, None)`
+    /// when the object has no such field.
+    fn _get<'py>(&self, py: Python<'py>, key: &str) -> PyResult<(bool, Bound<'py, PyAny>)> {
+        match self.value()?.get(key) {
+            Some(v) => Ok((true, from_value(py, v)?)),
+            None => Ok((false, py.None().into_bound(py))),
+        }
+    }
+
+    /// The whole value as JSON-shaped Python data.
+    fn _data<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        from_value(py, self.value()?)
+    }
+}

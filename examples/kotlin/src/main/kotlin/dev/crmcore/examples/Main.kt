@@ -1,0 +1,44 @@
+// The engine from Kotlin: a sale, a broken phone, an entitlement check with its reasons, a
+// consume, an illegal move refused, and replay. Run it with Maven (see examples/kotlin/pom.xml).
+package dev.crmcore.examples
+
+import dev.crmcore.Crm
+import dev.crmcore.CrmException
+import dev.crmcore.Meta
+import java.time.Instant
+
+fun main() {
+    Crm().use { crm ->
+        val meta = Meta(Instant.parse("2026-03-02T09:00:00Z"), "shop-12", null, null)
+        crm.execute(meta, """{"type":"register_customer","customer":{"id":"C-1","name":"Ada"}}""")
+        crm.execute(meta, """{"type":"add_offering","offering":{"id":"MOBILE","name":"Mobile plan",
+            "kind":{"type":"service"},"entitlements":[{"code":"device_replacement",
+            "kind":{"type":"quota","uses":2,"window":{"type":"rolling_days","days":365}}}]}}""")
+        crm.execute(meta, """{"type":"create_agreement","agreement":"AG-1","customer":"C-1",
+            "sold_through":{"type":"direct"},"term":{"start":"2026-03-02"},
+            "lines":[{"id":"L-1","offering":"MOBILE","quantity":1}],
+            "signature":{"channel":"branch","at":"2026-03-02T09:00:00Z"}}""")
+        for (action in listOf("request_activation", "activate")) {
+            crm.execute(meta, """{"type":"change_line_status","agreement":"AG-1","line":"L-1","action":"$action"}""")
+        }
+
+        // the phone breaks: may the customer have a replacement?
+        val request = """{"customer":"C-1","code":"device_replacement","channel":"phone"}"""
+        val decision = crm.checkEntitlement(request, Instant.parse("2026-06-01T10:00:00Z"))
+        println("${decision.outcome}, ${decision.remaining?.remaining?.toPlainString()} remaining after this one")
+        decision.reasons.forEach { println("  - ${it.type}: ${it.message}") }
+        crm.execute(Meta(Instant.parse("2026-06-01T10:05:00Z"), "desk-3", null, null),
+            """{"type":"consume_entitlement","usage":"REQ-1","request":$request}""")
+
+        // an illegal lifecycle move is a typed exception and changes nothing
+        try {
+            crm.execute(meta, """{"type":"change_line_status","agreement":"AG-1","line":"L-1","action":"install"}""")
+        } catch (e: CrmException.InvalidTransition) {
+            println("refused: ${e.detail} (state ${e.state}, action ${e.action})")
+        }
+
+        // replaying the log rebuilds the same state
+        Crm.replay(crm.events()).use { check(it.stateJson() == crm.stateJson()) }
+        println("${crm.events().size} events; replay rebuilds the same state")
+    }
+}
