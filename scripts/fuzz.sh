@@ -51,7 +51,7 @@ for t in "${targets[@]}"; do
         "$TARGET/fuzz/corpus/$t" "corpus/$t" -- \
         -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 \
         -artifact_prefix="$TARGET/fuzz/artifacts/$t/" -print_final_stats=1 >"$log" 2>&1 || rc=$?
-    grep -E '^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss_mb)' "$log" || true
+    grep -a -E '^(Done [0-9]+ runs|stat::peak_rss_mb)' "$log" || true
     if [ "$rc" -ne 0 ]; then
         tail -n 40 "$log" >&2
         echo "fuzz target $t FAILED (exit $rc): the input is in $TARGET/fuzz/artifacts/$t/" >&2

@@ -184,7 +184,7 @@ fn acknowledged_commands_survive_sigkill() {
         let mode = if round % 2 == 0 { "engine" } else { "batch" };
         // Mostly killed while appending; every fifth round at any moment, start-up included.
         let after_first_ack = round % 5 != 4;
-        let delay = Duration::from_millis(rng.below(if after_first_ack { 600 } else { 150 }));
+        let delay = Duration::from_millis(rng.below(if after_first_ack { 450 } else { 150 }));
         let Round { acknowledged, acks } = run_child(&path, mode, delay, after_first_ack);
         total_acks += acks;
 
