@@ -26,7 +26,6 @@ BENCHES=(entitlement_check process_advance calendar money tiering replay memory 
 
 mkdir -p "$TARGET"
 : >"$LOG"
-cargo build -p crm-core --benches --release --locked
 for b in "${BENCHES[@]}"; do
     echo "== $b" | tee -a "$LOG"
     cargo bench -p crm-core --locked --bench "$b" -- "${CRITERION_ARGS[@]}" 2>&1 | tee -a "$LOG"
@@ -41,7 +40,7 @@ CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
     echo "Regenerate this page with one command: \`bash bench/run.sh\` (about 5 minutes)."
     echo "The same benchmarks run in smoke mode (small inputs, a few iterations, answers"
     echo "checked, no timing targets) in \`bash scripts/test-all.sh\` through"
-    echo "\`cargo test -p crm-core --benches\`."
+    echo "\`cargo test -p crm-core --bench '*'\`."
     echo
     echo "## Machine and run"
     echo

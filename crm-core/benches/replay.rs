@@ -106,7 +106,7 @@ fn main() {
     let per_sec = n as f64 / (ns / 1e9);
     Summary {
         id: "replay_1m_events",
-        what: &format!("Crm::replay of {n} events (100 customers x 10,000 uses)"),
+        what: &format!("Crm::replay of {n} events (100 customers x 9,996 uses)"),
         ours: per_sec,
         peer: None,
         unit: Unit::PerSec,

@@ -551,8 +551,36 @@ pub struct Evaluation {
     pub reasons: Vec<Reason>,
 }
 
+/// `at` as `2026-06-01 12:00 UTC` (chrono's `%Y-%m-%d %H:%M UTC`), written digit by digit
+/// for years 0 to 9999: reasons cite instants on every check, and chrono's formatter (which
+/// interprets the format string each time) was a seventh of a check's cost.
 pub(crate) fn day(at: Instant) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
+    use chrono::{Datelike, Timelike};
+    let year = at.year();
+    let Ok(y) = u32::try_from(year) else {
+        return at.format("%Y-%m-%d %H:%M UTC").to_string();
+    };
+    if y > 9999 {
+        return at.format("%Y-%m-%d %H:%M UTC").to_string();
+    }
+    fn digits(s: &mut String, v: u32, width: u32) {
+        for p in (0..width).rev() {
+            let d = (v / 10u32.pow(p)) % 10;
+            s.push(char::from(b'0' + u8::try_from(d).unwrap_or(0)));
+        }
+    }
+    let mut s = String::with_capacity(20);
+    digits(&mut s, y, 4);
+    s.push('-');
+    digits(&mut s, at.month(), 2);
+    s.push('-');
+    digits(&mut s, at.day(), 2);
+    s.push(' ');
+    digits(&mut s, at.hour(), 2);
+    s.push(':');
+    digits(&mut s, at.minute(), 2);
+    s.push_str(" UTC");
+    s
 }
 
 fn reason(kind: ReasonKind, message: String) -> Reason {
@@ -830,13 +858,15 @@ pub fn evaluate(f: &Facts<'_>, at: Instant) -> Result<Evaluation> {
             ));
         }
     }
+    let grants = grants_words(&e.kind);
+    let message = format!("entitlement {}: {grants}", e.id);
     reasons.push(reason(
         ReasonKind::Entitlement {
             entitlement: e.id.clone(),
             code: e.code.clone(),
-            grants: grants_words(&e.kind),
+            grants,
         },
-        format!("entitlement {}: {}", e.id, grants_words(&e.kind)),
+        message,
     ));
     if at < e.valid_from {
         blocked = true;
@@ -1113,6 +1143,46 @@ fn limit_reason(
             e.id
         ),
     )
+}
+
+#[cfg(test)]
+mod day_tests {
+    use super::day;
+    use crate::Instant;
+    use chrono::{DateTime, Utc};
+
+    #[test]
+    fn day_writes_what_chrono_writes() {
+        let mut at: Instant = DateTime::<Utc>::MIN_UTC;
+        let mut cases: Vec<Instant> = vec![at, DateTime::<Utc>::MAX_UTC];
+        for s in [
+            "0000-01-01T00:00:00Z",
+            "0009-12-31T23:59:59Z",
+            "1969-12-31T23:59:59Z",
+            "1970-01-01T00:00:00Z",
+            "2026-06-01T12:05:09Z",
+            "9999-12-31T23:59:59Z",
+            "+10000-01-01T00:00:00Z",
+            "-0001-12-31T23:00:00Z",
+        ] {
+            cases.push(s.parse().unwrap_or(at));
+        }
+        for _ in 0..2000 {
+            at = DateTime::<Utc>::from_timestamp(
+                at.timestamp().wrapping_mul(31).wrapping_add(1_234_567_891) % 400_000_000_000,
+                0,
+            )
+            .unwrap_or(at);
+            cases.push(at);
+        }
+        for at in cases {
+            assert_eq!(
+                day(at),
+                at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                "{at:?}"
+            );
+        }
+    }
 }
 
 #[cfg(test)]
