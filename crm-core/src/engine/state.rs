@@ -144,13 +144,18 @@ impl CrmState {
             });
         }
         self.apply_event(env)?;
-        self.stream_versions
-            .insert(env.stream.clone(), env.stream_version);
+        match self.stream_versions.get_mut(env.stream.as_str()) {
+            Some(v) => *v = env.stream_version,
+            None => {
+                self.stream_versions
+                    .insert(env.stream.clone(), env.stream_version);
+            }
+        }
+        // An agreement's version is its stream's: a key lookup, not a scan of every agreement
+        // (which made replay quadratic in the number of agreements).
         if let Some(agreement) = env.stream.strip_prefix("agreement/")
-            && let Some(a) = self
-                .agreements
-                .values_mut()
-                .find(|a| a.id.as_str() == agreement)
+            && let Ok(id) = AgreementId::new(agreement)
+            && let Some(a) = self.agreements.get_mut(&id)
         {
             a.version = env.stream_version;
         }
