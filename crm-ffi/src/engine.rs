@@ -289,6 +289,18 @@ impl Crm {
         })
     }
 
+    /// An engine over the SQLite event log at `path` (created when missing; opening an existing
+    /// log replays it). Every command is one transaction: what returned is on disk.
+    #[uniffi::constructor]
+    pub fn open(path: String) -> Result<Arc<Self>, CrmError> {
+        guard(|| {
+            let store = core(crm_core::engine::SqliteStore::open(&path))?;
+            Ok(Arc::new(Crm {
+                inner: Mutex::new(core(crm_core::Crm::open(Box::new(store)))?),
+            }))
+        })
+    }
+
     /// An engine rebuilt by replaying `events`, oldest first.
     #[uniffi::constructor]
     pub fn replay(events: Vec<Event>) -> Result<Arc<Self>, CrmError> {

@@ -125,6 +125,24 @@ impl Crm {
         }
     }
 
+    /// An engine over the SQLite event log at `path` (created when missing; opening an existing
+    /// log replays it). Every command is one transaction: what returned is on disk.
+    #[staticmethod]
+    fn open(py: Python<'_>, path: &str) -> PyResult<Self> {
+        guard(|| {
+            let path = path.to_owned();
+            let crm = py
+                .detach(|| {
+                    let store = crm_core::engine::SqliteStore::open(&path)?;
+                    crm_core::Crm::open(Box::new(store))
+                })
+                .map_err(PyCrmError::Core)?;
+            Ok(Crm {
+                inner: Mutex::new(crm),
+            })
+        })
+    }
+
     /// An engine rebuilt by replaying `events` (`Event` records, or their dicts, oldest first).
     #[staticmethod]
     fn replay(py: Python<'_>, events: &Bound<'_, PyAny>) -> PyResult<Self> {

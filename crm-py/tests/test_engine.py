@@ -4,6 +4,7 @@ records (repr, equality, dict, JSON, pickle, process pools) and threads."""
 from __future__ import annotations
 
 import json
+import pathlib
 import multiprocessing
 import pickle
 import threading
@@ -199,3 +200,21 @@ def test_every_core_command_and_event_has_its_python_class() -> None:
     assert "register_customer" in command_tags and "customer_registered" in event_tags
     assert set(commands.Command._cases) == command_tags
     assert set(events.EventData._cases) == event_tags
+
+
+def test_an_engine_over_a_sqlite_file_survives_closing(tmp_path: pathlib.Path) -> None:
+    path = str(tmp_path / "events.sqlite")
+    crm = Crm.open(path)
+    crm.execute(meta("2026-03-02T09:00:00Z"),
+                commands.RegisterCustomer(customer=records.Customer(id="C-9", name="Ada")))
+    state = crm.state_json()
+    del crm
+    again = Crm.open(path)
+    assert again.customer("C-9").name == "Ada"
+    assert again.state_json() == state
+    assert len(again.events()) == 1
+
+
+def test_a_store_that_cannot_be_opened_is_a_storage_error(tmp_path: pathlib.Path) -> None:
+    with pytest.raises(crm_core.StorageError):
+        Crm.open(str(tmp_path))  # a directory, not a file

@@ -282,4 +282,20 @@ class EngineTest {
             Crm.replay(events).use { assertEquals(crm.stateJson(), it.stateJson()) }
         }
     }
+
+    @Test
+    fun `an engine over a SQLite file survives closing`() {
+        val dir = java.nio.file.Files.createTempDirectory("crm-store")
+        val path = dir.resolve("events.sqlite").toString()
+        val state = Crm.open(path).use { crm ->
+            crm.execute(World.meta("2026-03-02T09:00:00Z"),
+                """{"type":"register_customer","customer":{"id":"C-9","name":"Ada"}}""")
+            crm.stateJson()
+        }
+        Crm.open(path).use { again ->
+            assertEquals(state, again.stateJson())
+            assertEquals(1, again.events().size)
+        }
+        assertThrows<CrmException.Storage> { Crm.open(dir.toString()) }
+    }
 }
