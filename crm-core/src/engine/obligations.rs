@@ -902,14 +902,12 @@ impl CrmState {
     /// is, or when the customer has no ledger).
     pub fn standing_days(&self, customer: &CustomerId, at: Instant) -> u32 {
         let today = at.date_naive();
-        let days = self.ledgers.get(customer).map_or(0, |l| {
-            l.charges()
-                .iter()
-                .filter(|e| e.open.is_positive() && e.charge.due_date < today)
-                .map(|e| (today - e.charge.due_date).num_days())
-                .max()
-                .unwrap_or(0)
-        });
+        let oldest = self
+            .ledgers
+            .get(customer)
+            .and_then(|l| l.aging(today, 0, &Scope::Customer).ok())
+            .and_then(|a| a.oldest_overdue_due_date);
+        let days = oldest.map_or(0, |d| (today - d).num_days());
         u32::try_from(days).unwrap_or(u32::MAX)
     }
 
@@ -1066,13 +1064,18 @@ impl Crm {
                 if entry.status != LineStatus::Restricted {
                     continue;
                 }
-                let owes = ledger.is_some_and(|led| {
-                    led.charges().iter().any(|e| {
-                        e.charge.line_id.as_ref() == Some(&l.id)
-                            && e.open.is_positive()
-                            && e.charge.due_date < today
-                    })
-                });
+                let owes = match ledger {
+                    Some(led) => led
+                        .overdue(
+                            today,
+                            0,
+                            &Scope::Line {
+                                line_id: l.id.clone(),
+                            },
+                        )?
+                        .is_positive(),
+                    None => false,
+                };
                 if !owes {
                     out.push(SettledRestriction {
                         agreement: a.id.clone(),
