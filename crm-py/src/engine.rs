@@ -10,7 +10,7 @@ use crate::{PyCrmError, guard, instant_arg};
 use crm_core::engine::{CommandEnvelope, EventEnvelope, InMemoryStore};
 use crm_core::ids::{
     AgreementId, CalendarId, CustomerId, DefinitionId, EntitlementId, InstanceId, InteractionId,
-    UsageId,
+    PlanId, UsageId,
 };
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -580,7 +580,7 @@ impl Crm {
     ) -> PyResult<Bound<'py, PyList>> {
         guard(|| {
             let at = instant_arg("at", at)?;
-            self.many(py, "Data", |crm| {
+            self.many(py, "CollectionAction", |crm| {
                 json_all(&crm.collection_actions(&CustomerId::new(customer)?, policy, at)?)
             })
         })
@@ -608,7 +608,7 @@ impl Crm {
             })?;
             let list = PyList::empty(py);
             for actions in all {
-                list.append(wrap_all(py, "Data", actions)?)?;
+                list.append(wrap_all(py, "CollectionAction", actions)?)?;
             }
             Ok(list)
         })
@@ -625,7 +625,7 @@ impl Crm {
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(|| {
             let at = instant_arg("at", at)?;
-            self.one(py, "Data", |crm| {
+            self.one(py, "Customer360", |crm| {
                 json(&crm.customer_360(&CustomerId::new(customer)?, at, last_n)?)
             })
         })
@@ -642,7 +642,7 @@ impl Crm {
     ) -> PyResult<Bound<'py, PyList>> {
         guard(|| {
             let at = instant_arg("at", at)?;
-            self.many(py, "Data", |crm| {
+            self.many(py, "Customer360", |crm| {
                 customers
                     .iter()
                     .map(|c| json(&crm.customer_360(&CustomerId::new(c.as_str())?, at, last_n)?))
@@ -660,7 +660,7 @@ impl Crm {
     ) -> PyResult<Bound<'py, PyList>> {
         guard(|| {
             let at = instant_arg("at", at)?;
-            self.many(py, "Data", |crm| {
+            self.many(py, "Finding", |crm| {
                 json_all(&crm.audit(&CustomerId::new(customer)?, at)?)
             })
         })
@@ -669,7 +669,7 @@ impl Crm {
     /// The interaction with that id.
     fn interaction<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Bound<'py, PyAny>> {
         guard(|| {
-            self.one(py, "Data", |crm| {
+            self.one(py, "Interaction", |crm| {
                 json(crm.interaction(&InteractionId::new(id)?)?)
             })
         })
@@ -684,7 +684,7 @@ impl Crm {
         last_n: usize,
     ) -> PyResult<Bound<'py, PyList>> {
         guard(|| {
-            self.many(py, "Data", |crm| {
+            self.many(py, "Interaction", |crm| {
                 json_all(crm.interactions_of(&CustomerId::new(customer)?, last_n)?)
             })
         })
@@ -703,7 +703,7 @@ impl Crm {
             let period = period.get().inner;
             let filter: crm_core::measures::MeasureFilter =
                 filter.map_or_else(|| Ok(Default::default()), decode)?;
-            self.one(py, "Data", |crm| {
+            self.one(py, "ServiceMeasures", |crm| {
                 json(&crm.service_measures(&period, &filter)?)
             })
         })
@@ -717,11 +717,13 @@ impl Crm {
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(|| {
             let at = instant_arg("at", at)?;
-            self.one(py, "Data", |crm| json(&crm.accountability(at)?))
+            self.one(py, "AccountabilityReport", |crm| {
+                json(&crm.accountability(at)?)
+            })
         })
     }
 
-    /// The customer's last tier change (its tier, rule and reasons), or `None`.
+    /// The customer's last tier change (`TierChange`: its tier, rule and reasons), or `None`.
     fn tier_of<'py>(&self, py: Python<'py>, customer: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
         guard(|| {
             let found = self.with(py, |crm| {
@@ -729,7 +731,128 @@ impl Crm {
                     .map(json)
                     .transpose()
             })?;
-            found.map(|v| wrap(py, "Data", v)).transpose()
+            found.map(|v| wrap(py, "TierChange", v)).transpose()
+        })
+    }
+
+    /// The customer's measures for tiering at `at` (value, potential, tenure, payment
+    /// behaviour, churn risk), as the registered policies see them.
+    fn customer_measures<'py>(
+        &self,
+        py: Python<'py>,
+        customer: &str,
+        at: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        guard(|| {
+            let at = instant_arg("at", at)?;
+            self.one(py, "CustomerMeasures", |crm| {
+                json(&crm.customer_measures(&CustomerId::new(customer)?, at)?)
+            })
+        })
+    }
+
+    /// The tier the registered policy gives the customer at `at`, with the rule and reasons;
+    /// nothing is recorded (the `AssignTiers` command records changes).
+    fn assign_tier<'py>(
+        &self,
+        py: Python<'py>,
+        customer: &str,
+        at: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        guard(|| {
+            let at = instant_arg("at", at)?;
+            self.one(py, "TierDecision", |crm| {
+                json(&crm.assign_tier(&CustomerId::new(customer)?, at)?)
+            })
+        })
+    }
+
+    /// Tiers many customers at `at` (an empty list: every customer), GIL released; nothing is
+    /// recorded. A customer that cannot be tiered is listed in the failures.
+    fn assign_tiers<'py>(
+        &self,
+        py: Python<'py>,
+        customers: Vec<String>,
+        at: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        guard(|| {
+            let at = instant_arg("at", at)?;
+            self.one(py, "TieringBatch", |crm| {
+                let ids = customers
+                    .iter()
+                    .map(CustomerId::new)
+                    .collect::<crm_core::Result<Vec<_>>>()?;
+                json(&crm.assign_tiers(&ids, at)?)
+            })
+        })
+    }
+
+    /// What the registered compensation policy offers for a complaint of the customer at
+    /// `at`, under the tier's cap and what was granted; nothing is recorded.
+    fn decide_compensation<'py>(
+        &self,
+        py: Python<'py>,
+        customer: &str,
+        complaint: &Bound<'py, PyAny>,
+        at: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        guard(|| {
+            let at = instant_arg("at", at)?;
+            let complaint: crm_core::policy::Complaint = decode(complaint)?;
+            self.one(py, "CompensationDecision", |crm| {
+                json(&crm.decide_compensation(&CustomerId::new(customer)?, &complaint, at)?)
+            })
+        })
+    }
+
+    /// The customer's standing at `at` (days overdue from the ledger, tier and tier order),
+    /// as the entitlement check uses it when a request carries none.
+    fn standing<'py>(
+        &self,
+        py: Python<'py>,
+        customer: &str,
+        at: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        guard(|| {
+            let at = instant_arg("at", at)?;
+            self.one(py, "CustomerStanding", |crm| {
+                json(&crm.standing(&CustomerId::new(customer)?, at)?)
+            })
+        })
+    }
+
+    /// The payment plan with that id.
+    fn payment_plan<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Bound<'py, PyAny>> {
+        guard(|| {
+            self.one(py, "PaymentPlan", |crm| {
+                json(crm.payment_plan(&PlanId::new(id)?)?)
+            })
+        })
+    }
+
+    /// Reconciles `[from_, to]` as of `as_of` for every customer with a ledger and something
+    /// due: `(customer, Reconciliation)` pairs in customer id order, GIL released.
+    fn reconcile_all<'py>(
+        &self,
+        py: Python<'py>,
+        from_: &Bound<'py, PyAny>,
+        to: &Bound<'py, PyAny>,
+        as_of: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        guard(|| {
+            let (from, to, as_of): (chrono::NaiveDate, chrono::NaiveDate, chrono::NaiveDate) =
+                (from_.extract()?, to.extract()?, as_of.extract()?);
+            let all = self.with(py, |crm| {
+                crm.reconcile_all(from, to, as_of)?
+                    .into_iter()
+                    .map(|(c, r)| Ok((c.to_string(), json(&r)?)))
+                    .collect::<crm_core::Result<Vec<_>>>()
+            })?;
+            let list = PyList::empty(py);
+            for (customer, r) in all {
+                list.append((customer, wrap(py, "Reconciliation", r)?))?;
+            }
+            Ok(list)
         })
     }
 

@@ -84,6 +84,10 @@ registry! {
     "Payment" => crm_core::obligation::Payment,
     "Credit" => crm_core::obligation::Credit,
     "ScheduleInput" => crm_core::obligation::ScheduleInput,
+    "Interaction" => crm_core::interaction::Interaction,
+    "Feedback" => crm_core::interaction::Feedback,
+    "InteractionUpdate" => crm_core::engine::InteractionUpdate,
+    "MeasureFilter" => crm_core::measures::MeasureFilter,
     // enumerations, so the tests can check every `crm_core.enums` member against the core
     "Channel" => crm_core::party::Channel,
     "Purpose" => crm_core::party::Purpose,
@@ -92,6 +96,12 @@ registry! {
     "DecisionOutcome" => crm_core::entitlement::DecisionOutcome,
     "StepKind" => crm_core::process::StepKind,
     "SlaState" => crm_core::process::SlaState,
+    "Direction" => crm_core::interaction::Direction,
+    "InteractionOutcome" => crm_core::interaction::InteractionOutcome,
+    "Severity" => crm_core::audit::Severity,
+    "FindingKind" => crm_core::audit::FindingKind,
+    "CollectionStepKind" => crm_core::obligation::CollectionStepKind,
+    "CommitmentStanding" => crm_core::accountability::Standing,
 }
 
 /// The tags serde accepts for a tagged core enumeration (`Command`, `Event`), read from the

@@ -175,7 +175,9 @@ def test_every_new_enum_member_is_a_core_value() -> None:
     from crm_core import _crm_core
     for cls in (crm_core.Channel, crm_core.Purpose, crm_core.PartnerKind,
                 crm_core.CommitmentState, crm_core.DecisionOutcome, crm_core.StepKind,
-                crm_core.SlaState):
+                crm_core.SlaState, crm_core.Direction, crm_core.InteractionOutcome,
+                crm_core.Severity, crm_core.FindingKind, crm_core.CollectionStepKind,
+                crm_core.CommitmentStanding):
         for member in cls:
             assert _crm_core._check_record(cls.__name__, member) == member.value
 

@@ -3,7 +3,7 @@
 A record keeps the core's JSON data (the JSON contract, as ``dict``/``list``/``str``/``int``/
 ``bool``/``None``) and converts a field to its Python type when it is first read, driven by the
 class's annotations: ``Decimal``, ``date``, aware ``datetime`` (UTC), ``crm_core.enums`` members,
-``Money``, ``BusinessDuration``, nested records, ``list[...]``, ``dict[str, ...]``, ``X | None``.
+``Money``, ``BusinessDuration``, ``TimeRange``, nested records, ``list[...]``, ``dict[str, ...]``, ``X | None``.
 A record class is therefore only its field list; every rule stays in crm-core:
 
 - constructing a record sends its data through the core (``_core`` names the core type), which
@@ -25,7 +25,7 @@ from decimal import Decimal
 from types import NoneType, UnionType
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, TypeVar, Union, get_args, get_origin
 
-from ._crm_core import BusinessDuration, Money, _check_record, _json_data
+from ._crm_core import BusinessDuration, Money, TimeRange, _check_record, _json_data
 
 __all__ = ["Record", "Variant"]
 
@@ -74,6 +74,10 @@ def _duration(raw: Any) -> BusinessDuration:
     return BusinessDuration(raw["seconds"])
 
 
+def _range(raw: Any) -> TimeRange:
+    return TimeRange(_instant(raw["start"]), _instant(raw["end"]))
+
+
 def _converter(tp: Any) -> Callable[[Any], Any]:
     """The function that turns a JSON value into the Python type ``tp`` names (memoized)."""
     conv = _CONVERTERS.get(tp)
@@ -106,6 +110,8 @@ def _build_converter(tp: Any) -> Callable[[Any], Any]:
         return _money
     if tp is BusinessDuration:
         return _duration
+    if tp is TimeRange:
+        return _range
     if isinstance(tp, type):
         if issubclass(tp, Record):
             return tp._from_data
@@ -134,13 +140,15 @@ def _missing(tp: Any) -> Any:
         return False
     if tp is str:
         return ""
+    if isinstance(tp, type) and issubclass(tp, Record) and not issubclass(tp, Variant):
+        return tp._from_data({})  # a record the core leaves out when empty (``feedback``)
     raise KeyError
 
 
 def _plain(v: Any) -> Any:
     if isinstance(v, Record):
         return v.to_dict()
-    if isinstance(v, (Money, BusinessDuration)):
+    if isinstance(v, (Money, BusinessDuration, TimeRange)):
         return v.to_dict()
     if isinstance(v, list):
         return [_plain(x) for x in v]

@@ -10,16 +10,22 @@ import enum
 
 __all__ = [
     "Channel",
+    "CollectionStepKind",
+    "CommitmentStanding",
     "CommitmentState",
     "DecisionOutcome",
+    "Direction",
     "ErrorKind",
+    "FindingKind",
     "IdKind",
+    "InteractionOutcome",
     "LineAction",
     "LineKind",
     "LineStatus",
     "PartnerKind",
     "Purpose",
     "Rounding",
+    "Severity",
     "SlaState",
     "StepKind",
 ]
@@ -187,3 +193,66 @@ class SlaState(str, enum.Enum):
     AT_RISK = "at_risk"
     BREACHED = "breached"
     MET = "met"
+
+
+class Direction(str, enum.Enum):
+    """Whether the customer contacted the organisation or the other way round."""
+
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class InteractionOutcome(str, enum.Enum):
+    """How an interaction ended."""
+
+    RESOLVED_FIRST_CONTACT = "resolved_first_contact"
+    """Resolved in this one contact."""
+    TRANSFERRED_WARM = "transferred_warm"
+    """Handed over with the context (the receiver was briefed)."""
+    TRANSFERRED_COLD = "transferred_cold"
+    """Handed over without the context."""
+    ABANDONED = "abandoned"
+    """The customer gave up before an answer."""
+    FOLLOW_UP_NEEDED = "follow_up_needed"
+    """Ended with something left to do."""
+
+
+class Severity(str, enum.Enum):
+    """How serious an audit finding is."""
+
+    WARNING = "warning"
+    """Worth a look: the record is stale or late."""
+    CRITICAL = "critical"
+    """The organisation acted against its own record, or owes the customer a decision."""
+
+
+class FindingKind(str, enum.Enum):
+    """What kind of contradiction an audit finding is."""
+
+    COLLECTION_ACTION_UNDER_EXCEPTION = "collection_action_under_exception"
+    RESTRICTION_CONTRADICTS_LINE = "restriction_contradicts_line"
+    COMMITMENT_PAST_DUE = "commitment_past_due"
+    BREACHED_SLA_WITHOUT_COMPENSATION = "breached_sla_without_compensation"
+    COMPLAINT_WITHOUT_PROCESS = "complaint_without_process"
+    REMINDER_DURING_EXTENSION = "reminder_during_extension"
+
+
+class CollectionStepKind(str, enum.Enum):
+    """A step of a collection ladder."""
+
+    REMINDER = "reminder"
+    NOTICE = "notice"
+    RESTRICT = "restrict"
+    RESTRICTION_NOTICE = "restriction_notice"
+    HANDOVER = "handover"
+
+
+class CommitmentStanding(str, enum.Enum):
+    """How a commitment stands at an instant for accountability (the core's ``Standing``)."""
+
+    OPEN_ON_TIME = "open_on_time"
+    OVERDUE = "overdue"
+    KEPT_ON_TIME = "kept_on_time"
+    KEPT_LATE = "kept_late"
+    BROKEN = "broken"
+    CANCELLED = "cancelled"

@@ -17,25 +17,34 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from ._crm_core import BusinessDuration, Money, _plan_charges, _render_definition
+from ._crm_core import BusinessDuration, Money, TimeRange, _plan_charges, _render_definition
 from ._record import Record, Variant
 from .enums import (
     Channel,
+    CollectionStepKind,
+    CommitmentStanding,
     CommitmentState,
     DecisionOutcome,
+    Direction,
+    FindingKind,
+    InteractionOutcome,
     LineAction,
     LineKind,
     LineStatus,
     PartnerKind,
     Purpose,
+    Severity,
     SlaState,
     StepKind,
 )
 
 __all__ = [
+    "AccountabilityReport",
+    "ActionStatus",
     "AgingReport",
     "Agreement",
     "AgreementLine",
+    "AgreementView",
     "AllocationOutcome",
     "Amendment",
     "AmendmentChange",
@@ -46,7 +55,10 @@ __all__ = [
     "BusinessCalendar",
     "Charge",
     "ChargeEntry",
+    "CollectionAction",
+    "CollectionTarget",
     "Commitment",
+    "CommitmentLine",
     "CompensationCap",
     "CompensationDecision",
     "CompensationGranted",
@@ -55,7 +67,9 @@ __all__ = [
     "ConsentGrant",
     "ContactPoint",
     "Credit",
+    "CsatMeasure",
     "Customer",
+    "Customer360",
     "CustomerFacts",
     "CustomerMeasures",
     "CustomerStanding",
@@ -68,25 +82,36 @@ __all__ = [
     "EntitlementRequest",
     "EntitlementStatus",
     "EntitlementTemplate",
+    "EntityRef",
     "Evaluation",
     "Exception",
     "ExceptionEffect",
     "ExceptionGrant",
     "ExceptionScope",
     "FeeWaiver",
+    "Feedback",
+    "Finding",
     "InstanceStatus",
+    "Interaction",
+    "InteractionUpdate",
     "LedgerTotals",
     "LineStatusEntry",
+    "LineView",
     "MatchedCondition",
     "MatchedEntitlement",
+    "MeasureFilter",
     "Meta",
+    "MoneyView",
     "Move",
     "NewCommitment",
     "NewLine",
+    "NpsMeasure",
     "Offer",
     "Offering",
     "OfferingKind",
     "Partner",
+    "PartnerScorecard",
+    "PartyAccountability",
     "PartyRef",
     "Payment",
     "PaymentPlan",
@@ -95,6 +120,7 @@ __all__ = [
     "ProcessDefinition",
     "ProcessInstance",
     "ProcessReport",
+    "ProcessView",
     "Reason",
     "Reconciliation",
     "Record",
@@ -102,7 +128,10 @@ __all__ = [
     "ReversalOutcome",
     "Revocation",
     "ScheduleInput",
+    "SentimentPoint",
     "ServiceLevelTargets",
+    "ServiceMeasures",
+    "SlaCompliance",
     "SlaSource",
     "SlaStatus",
     "SlaTarget",
@@ -112,8 +141,12 @@ __all__ = [
     "Statement",
     "Step",
     "StepStats",
+    "Suppression",
+    "Tally",
     "Term",
+    "TierChange",
     "TierDecision",
+    "TierView",
     "TieringBatch",
     "TieringFailure",
     "TieringInput",
@@ -130,9 +163,10 @@ __all__ = [
 
 
 class Data(Record):
-    """A core record this binding does not type yet (the 360 view, audit findings, collection
-    actions, interactions, service measures ...): its fields read as JSON data, by attribute
-    or with ``get``; ``to_dict``, ``to_json``, equality and pickle work as for every record."""
+    """Core data without a record class of its own: its fields read as JSON data, by attribute
+    or with ``get``; ``to_dict``, ``to_json``, equality and pickle work as for every record.
+    Every query of ``Crm`` returns a typed record; ``Data`` stays for hosts that wrap their own
+    JSON."""
 
     if TYPE_CHECKING:
 
@@ -1128,3 +1162,323 @@ class Reconciliation(Record):
     reversed: Money
     unpaid: list[UnpaidCharge]
     all_received: bool
+
+
+# -- collections -----------------------------------------------------------------------------------
+
+
+class CollectionTarget(Variant):
+    """What a collection action concerns: ``line`` (``agreement_id``, ``line_id``),
+    ``agreement`` (``agreement_id``) or ``account`` (``customer_id``)."""
+
+    agreement_id: str | None
+    line_id: str | None
+    customer_id: str | None
+
+
+class Suppression(Record):
+    """An approved exception that suppresses a collection step."""
+
+    exception_id: str
+    approved_by: str
+    until: datetime | None
+    reason: str
+
+
+class ActionStatus(Variant):
+    """Whether to take a collection action: ``due``, ``suppressed`` (``suppression``: the
+    exception) or ``not_applicable`` (``line_status``, ``reason``: the line's state rules it out)."""
+
+    suppression: Suppression | None
+    line_status: LineStatus | None
+    reason: str | None
+
+
+class CollectionAction(Record):
+    """A collection step an obligation reached: what, why, and whether to take it."""
+
+    key: str
+    policy: str
+    target: CollectionTarget
+    step: CollectionStepKind
+    step_index: int
+    after_days: int
+    days_past_due: int
+    oldest_due_date: date
+    charge_ids: list[str]
+    overdue_amount: Money
+    line_id: str | None
+    line_status: LineStatus | None
+    reason: str
+    status: ActionStatus
+
+
+# -- interactions, audit, 360 view ---------------------------------------------------------------
+
+
+class Feedback(Record):
+    """What the customer said about a contact, when asked (CSAT 1-5, NPS 0-10)."""
+
+    _core = "Feedback"
+    csat: int | None
+    nps: int | None
+
+
+class Interaction(Record):
+    """A contact with a customer on any channel: when, who, about what, how it went.
+
+    Constructing one checks it in the core (a ``RecordInteraction`` command takes it)."""
+
+    _core = "Interaction"
+    id: str
+    customer: str
+    channel: Channel
+    direction: Direction
+    purpose: Purpose | None
+    kind: str
+    started_at: datetime
+    answered_at: datetime | None
+    ended_at: datetime | None
+    summary: str
+    performer: str | None
+    queue: str | None
+    sentiment: Decimal | None
+    feedback: Feedback
+    outcome: InteractionOutcome | None
+    process: str | None
+    commitments: list[str]
+
+
+class InteractionUpdate(Record):
+    """What an ``UpdateInteraction`` command changes: the end, outcome, feedback, sentiment."""
+
+    _core = "InteractionUpdate"
+    ended_at: datetime | None
+    outcome: InteractionOutcome | None
+    feedback: Feedback
+    sentiment: Decimal | None
+
+
+class EntityRef(Record):
+    """A record an audit finding names: what it is and its id."""
+
+    entity: str
+    id: str
+
+
+class Finding(Record):
+    """A contradiction in a customer's record: what is wrong, what it contradicts, the ids."""
+
+    kind: FindingKind
+    severity: Severity
+    customer: str
+    what: str
+    contradicts: str
+    ids: list[EntityRef]
+
+
+class TierChange(Record):
+    """A customer's tier change: from, to, the rule that placed the customer, why, when
+    (the core's ``TierChanged``)."""
+
+    customer: str
+    from_: str | None
+    to: str
+    rule: str | None
+    reasons: list[str]
+    at: datetime
+
+
+class TierView(Record):
+    """The 360 view's tier and why (``baseline``: none assigned, the policy's lowest tier)."""
+
+    tier: str
+    baseline: bool
+    rule: str | None
+    reasons: list[str]
+    since: datetime | None
+
+
+class LineView(Record):
+    """A line and its status at the view's instant."""
+
+    line: str
+    offering: str
+    quantity: int
+    status: LineStatus | None
+
+
+class AgreementView(Record):
+    """An agreement at the view's instant: its lines and those in service."""
+
+    agreement: str
+    revision: int
+    lines: list[LineView]
+    active_lines: list[str]
+
+
+class MoneyView(Record):
+    """The 360 view's money: balance, overdue amount, aging."""
+
+    balance: Money
+    overdue: Money
+    aging: AgingReport
+
+
+class ProcessView(Record):
+    """An open process instance in the 360 view, with its SLA status."""
+
+    definition: str
+    started_at: datetime
+    status: InstanceStatus
+
+
+class SentimentPoint(Record):
+    """A point of the sentiment trend: an interaction's sentiment and the moving average."""
+
+    interaction: str
+    at: datetime
+    sentiment: Decimal
+    moving_average: Decimal
+
+
+class Customer360(Record):
+    """Everything about one customer at an instant: tier and why, agreements, entitlements,
+    money, open processes and commitments, interactions, sentiment trend, audit alerts."""
+
+    customer: str
+    name: str
+    at: datetime
+    tier: TierView | None
+    agreements: list[AgreementView]
+    entitlements: list[EntitlementStatus]
+    money: MoneyView | None
+    open_processes: list[ProcessView]
+    open_commitments: list[Commitment]
+    overdue_commitments: list[str]
+    interactions: list[Interaction]
+    sentiment_trend: list[SentimentPoint]
+    alerts: list[Finding]
+
+
+# -- service measures and accountability -----------------------------------------------------------
+
+
+class MeasureFilter(Record):
+    """Which interactions service measures count: by channel, queue, performer (all: none)."""
+
+    _core = "MeasureFilter"
+    channel: Channel | None
+    queue: str | None
+    performer: str | None
+
+
+class SlaCompliance(Record):
+    """SLA compliance of the process instances that ended in the period."""
+
+    with_target: int
+    met: int
+    breached: int
+    share: Decimal | None
+
+
+class CsatMeasure(Record):
+    """Customer satisfaction answers: count, mean, answers per score (1 to 5)."""
+
+    responses: int
+    average: Decimal | None
+    distribution: list[int]
+
+
+class NpsMeasure(Record):
+    """Net-promoter answers and the score (-100 to 100)."""
+
+    responses: int
+    promoters: int
+    passives: int
+    detractors: int
+    score: Decimal | None
+
+
+class ServiceMeasures(Record):
+    """The service measures of a period: contacts answered and abandoned, waits, handling,
+    one-touch resolution, transfers, sentiment, SLA compliance, satisfaction."""
+
+    period: TimeRange
+    filter: MeasureFilter
+    contacts: int
+    inbound: int
+    outbound: int
+    offered: int
+    answered: int
+    abandoned: int
+    waiting: int
+    answered_share: Decimal | None
+    abandoned_share: Decimal | None
+    average_speed_of_answer_seconds: Decimal | None
+    handled: int
+    average_handling_time_seconds: Decimal | None
+    resolved_first_contact: int
+    one_touch_resolution_share: Decimal | None
+    transferred_warm: int
+    transferred_cold: int
+    transfer_share: Decimal | None
+    follow_up_needed: int
+    sentiment_count: int
+    average_sentiment: Decimal | None
+    sla: SlaCompliance
+    csat: CsatMeasure
+    nps: NpsMeasure
+
+
+class Tally(Record):
+    """Commitments counted by how they stand."""
+
+    open_on_time: int
+    overdue: int
+    kept_on_time: int
+    kept_late: int
+    broken: int
+    cancelled: int
+
+
+class CommitmentLine(Record):
+    """A commitment in an accountability report, how it stands, and its delay in seconds."""
+
+    commitment: Commitment
+    standing: CommitmentStanding
+    delay_seconds: Decimal | None
+
+
+class PartyAccountability(Record):
+    """What one responsible party kept, broke and let slip, with shares and the commitments."""
+
+    responsible: PartyRef
+    counts: Tally
+    broken_share: Decimal | None
+    overdue_share: Decimal | None
+    share_of_all_broken: Decimal | None
+    share_of_all_overdue: Decimal | None
+    average_delay_seconds: Decimal | None
+    broken: list[CommitmentLine]
+    overdue: list[CommitmentLine]
+
+
+class PartnerScorecard(Record):
+    """A channel partner's record: the promises it had to keep and those it made."""
+
+    partner: str
+    responsible: Tally
+    on_time_share: Decimal | None
+    average_delay_seconds: Decimal | None
+    made: Tally
+
+
+class AccountabilityReport(Record):
+    """Broken and overdue commitments by responsible party, and partner scorecards."""
+
+    at: datetime
+    totals: Tally
+    average_delay_seconds: Decimal | None
+    parties: list[PartyAccountability]
+    partners: list[PartnerScorecard]
