@@ -856,6 +856,13 @@ impl Crm {
         })
     }
 
+    /// The version of an event stream (`customer/C-1`, `agreement/A-1`, `ledger/C-1` ...): the
+    /// number of events it holds, 0 for none. A command whose `Meta.expected_version` differs
+    /// from its target stream's version is a `VersionConflictError`.
+    fn stream_version(&self, py: Python<'_>, stream: &str) -> PyResult<u64> {
+        guard(|| self.with(py, |crm| Ok(crm.state().stream_version(stream))))
+    }
+
     /// The compensation granted to a customer.
     fn compensations_of<'py>(
         &self,
