@@ -570,6 +570,46 @@ impl Crm {
         })
     }
 
+    /// A copy of a customer's ledger (`None` while the customer owes and paid nothing): a
+    /// `Ledger` to query offline; changing it does not change the engine.
+    fn ledger(
+        &self,
+        py: Python<'_>,
+        customer: &str,
+    ) -> PyResult<Option<crate::obligation::Ledger>> {
+        guard(|| {
+            let found = self.with(py, |crm| {
+                Ok(crm.ledger(&CustomerId::new(customer)?)?.cloned())
+            })?;
+            Ok(found.map(crate::obligation::Ledger::from_core))
+        })
+    }
+
+    /// The collection policy registered under `name`.
+    fn collection_policy<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+        guard(|| {
+            self.one(py, "CollectionPolicy", |crm| {
+                json(crm.collection_policy(name)?)
+            })
+        })
+    }
+
+    /// The customer's restricted lines with nothing past due any more at `at`: the host lifts
+    /// them (`ChangeLineStatus` with `lift_restriction`).
+    fn settled_restrictions<'py>(
+        &self,
+        py: Python<'py>,
+        customer: &str,
+        at: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        guard(|| {
+            let at = instant_arg("at", at)?;
+            self.many(py, "SettledRestriction", |crm| {
+                json_all(&crm.settled_restrictions(&CustomerId::new(customer)?, at)?)
+            })
+        })
+    }
+
     /// The collection actions due at `at` for a customer under a registered policy.
     fn collection_actions<'py>(
         &self,

@@ -63,6 +63,13 @@ pub struct Ledger {
 }
 
 impl Ledger {
+    /// A Python ledger holding a copy of a core ledger (the engine's, for `Crm.ledger`).
+    pub(crate) fn from_core(ledger: o::Ledger) -> Self {
+        Ledger {
+            inner: Mutex::new(ledger),
+        }
+    }
+
     fn with<T>(&self, f: impl FnOnce(&mut o::Ledger) -> crm_core::Result<T>) -> PyResult<T> {
         let mut ledger = self.inner.lock().map_err(|_| PyCrmError::poisoned())?;
         core(f(&mut ledger))

@@ -54,6 +54,7 @@ def test_story_4_the_engine_measures_tiers_and_says_why() -> None:
     assert batch.failures == []
     assert len(crm.events()) == events and crm.tier_of("C1") is None
     assert crm.standing("C1", at).tier == "standard"  # the baseline until assigned
+    assert crm.ledger("C2") is None  # owes nothing, paid nothing
     # the command records the change: the tier, the rule, why
     evs = crm.execute(meta(AT), commands.AssignTiers(customers=["C1"]))
     assert [e.event.type for e in evs] == ["tier_changed"]

@@ -41,6 +41,7 @@ from .enums import (
 __all__ = [
     "AccountabilityReport",
     "ActionStatus",
+    "Adjustment",
     "AgingReport",
     "Agreement",
     "AgreementLine",
@@ -56,6 +57,8 @@ __all__ = [
     "Charge",
     "ChargeEntry",
     "CollectionAction",
+    "CollectionPolicy",
+    "CollectionStep",
     "CollectionTarget",
     "Commitment",
     "CommitmentLine",
@@ -91,6 +94,7 @@ __all__ = [
     "FeeWaiver",
     "Feedback",
     "Finding",
+    "HostFacts",
     "InstanceStatus",
     "Interaction",
     "InteractionUpdate",
@@ -131,12 +135,14 @@ __all__ = [
     "SentimentPoint",
     "ServiceLevelTargets",
     "ServiceMeasures",
+    "SettledRestriction",
     "SlaCompliance",
     "SlaSource",
     "SlaStatus",
     "SlaTarget",
     "SlaTargets",
     "SoldThrough",
+    "StartOptions",
     "StartProcess",
     "Statement",
     "Step",
@@ -156,6 +162,7 @@ __all__ = [
     "Variant",
     "Window",
     "WindowSpan",
+    "WriteOff",
 ]
 
 
@@ -1167,6 +1174,57 @@ class Reconciliation(Record):
 # -- collections -----------------------------------------------------------------------------------
 
 
+class Adjustment(Record):
+    """A change of a charge's amount (negative: a reduction), who approved it and why."""
+
+    _core = "Adjustment"
+    id: str
+    charge_id: str
+    at: datetime
+    amount: Money
+    reason: str
+    approved_by: str
+
+
+class WriteOff(Record):
+    """An amount of a charge given up on, who approved it and why."""
+
+    _core = "WriteOff"
+    id: str
+    charge_id: str
+    at: datetime
+    amount: Money
+    reason: str
+    approved_by: str
+
+
+class CollectionStep(Record):
+    """A step of a collection ladder: what to do, from how many days past due."""
+
+    _core = "CollectionStep"
+    kind: CollectionStepKind
+    after_days: int
+
+
+class CollectionPolicy(Record):
+    """A collection ladder by name: ``per_obligation`` (each line apart, the default) or
+    ``account_wide`` (a restriction concerns every line); steps in increasing ``after_days``
+    (the engine checks the order when the policy is registered)."""
+
+    _core = "CollectionPolicy"
+    name: str
+    scope: str
+    steps: list[CollectionStep]
+
+
+class SettledRestriction(Record):
+    """A line restricted for non-payment whose debt past due is settled: lift it."""
+
+    agreement: str
+    line: str
+    restricted_since: datetime
+
+
 class CollectionTarget(Variant):
     """What a collection action concerns: ``line`` (``agreement_id``, ``line_id``),
     ``agreement`` (``agreement_id``) or ``account`` (``customer_id``)."""
@@ -1275,6 +1333,27 @@ class Finding(Record):
     what: str
     contradicts: str
     ids: list[EntityRef]
+
+
+class HostFacts(Record):
+    """What only the host knows of a customer, for tiering: potential, churn risk, attributes."""
+
+    _core = "HostFacts"
+    potential: Money | None
+    churn_risk: Decimal
+    attributes: dict[str, Any]
+
+
+class StartOptions(Record):
+    """The process an interaction starts: the instance id, the calendar, optional agreement,
+    data and SLA targets (the definition is the one the interaction's kind classifies to)."""
+
+    _core = "StartOptions"
+    instance: str
+    calendar: str
+    agreement: str | None
+    data: dict[str, Any]
+    sla: SlaTargets | None
 
 
 class TierChange(Record):
