@@ -317,3 +317,17 @@ def test_an_account_wide_restriction_is_not_settled_while_the_account_owes() -> 
     assert crm.balance("C3") == eur("69.90")  # the account still owes, past due
     assert crm.settled_restrictions("C3", later) == []
     assert [f.kind for f in crm.audit("C3", later)] == []
+
+
+def test_the_story_3_example_runs() -> None:
+    import pathlib
+    import subprocess
+    import sys
+
+    example = pathlib.Path(__file__).resolve().parents[2] / "examples" / "python" / "story_3_collections.py"
+    out = subprocess.run([sys.executable, str(example)], check=True, capture_output=True,
+                         text=True).stdout.splitlines()
+    assert out[0] == "plans: ['L-1.monthly'] balance: 49.90 EUR"
+    assert out[1].startswith("reminder: due - 1 charge of 49.90 EUR past due for 9 days")
+    assert out[2] == "360: overdue 49.90 EUR oldest due 2026-01-01"
+    assert out[3] == "after payment: 0.00 EUR actions: []"

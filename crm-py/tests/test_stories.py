@@ -1,16 +1,22 @@
-"""The stories of DOMAIN.md that the exported families cover (story 3 waits for the engine's
-obligation commands; story 4 is in test_policies.py, story 5 in test_processes.py)."""
+"""The stories of DOMAIN.md from Python: stories 1 and 2 here; story 3 through the engine in
+test_obligation_engine.py, story 4 in test_policy_engine.py (the policies alone in
+test_policies.py), story 5 in test_views.py (the process alone in test_processes.py)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from crm_core import (
+    Channel,
     CommitmentState,
     CompensationPolicy,
     DecisionOutcome,
+    Direction,
+    FindingKind,
     Money,
+    Purpose,
     ServicePolicy,
+    Severity,
     commands,
     events,
     records,
@@ -18,6 +24,7 @@ from crm_core import (
 from _world import meta, t, world
 from test_entitlements import request
 from test_policies import COMPENSATION, SERVICE
+from test_policy_engine import POLICIES
 
 
 def test_story_1_a_broken_phone_a_loan_device_an_extension_and_a_broken_callback() -> None:
@@ -51,17 +58,44 @@ def test_story_1_a_broken_phone_a_loan_device_an_extension_and_a_broken_callback
         due_at=t("2026-02-22T17:00:00Z"))))
     overdue = crm.overdue_commitments(t("2026-02-23T09:00:00Z"))
     assert "CALLBACK-1" in [c.id for c in overdue]
+    # the audit says so (and not of the loan device, whose extension holds) ...
+    findings = crm.audit("C1", t("2026-02-23T09:00:00Z"))
+    assert [(f.kind, f.ids[0].id) for f in findings] == [
+        (FindingKind.COMMITMENT_PAST_DUE, "CALLBACK-1")]
+    # ... and would flag a reminder sent while the extension holds
+    crm.execute(meta("2026-02-20T08:00:00Z"), commands.SetConsent(
+        customer="C1", grant=records.ConsentGrant(purpose=Purpose.SERVICE, channel=Channel.EMAIL,
+                                                  granted=True)))
+    crm.execute(meta("2026-02-20T08:00:00Z", actor="reminder-bot"), commands.RecordInteraction(
+        interaction=records.Interaction(
+            id="MAIL-1", customer="C1", channel=Channel.EMAIL, direction=Direction.OUTBOUND,
+            purpose=Purpose.SERVICE, kind="reminder", started_at=t("2026-02-20T08:00:00Z"),
+            summary="return the loan device or be charged", commitments=["LOAN-RETURN-1"])))
+    [reminder] = [f for f in crm.audit("C1", t("2026-02-23T09:00:00Z"))
+                  if f.kind is FindingKind.REMINDER_DURING_EXTENSION]
+    assert reminder.severity is Severity.CRITICAL
+    assert {(r.entity, r.id) for r in reminder.ids} >= {("interaction", "MAIL-1"),
+                                                        ("exception", "EXT-1")}
     crm.execute(meta("2026-02-23T09:00:00Z"),
                 commands.BreakCommitment(commitment="CALLBACK-1", reason="not called back"))
-    # the compensation policy decides what the customer is offered
+    # the compensation policy decides what the customer is offered: the policy alone ...
     cap = ServicePolicy(SERVICE).compensation_cap("standard")
+    complaint = records.Complaint(id="CALLBACK-1", category="callback", severity="low",
+                                  commitment_broken=True)
     offer = CompensationPolicy(COMPENSATION).decide(
-        records.Complaint(id="CALLBACK-1", category="callback", severity="low",
-                          commitment_broken=True),
+        complaint,
         records.CustomerFacts(customer="C1", tier="standard", value=Money(Decimal("500"), "EUR")),
         [], cap, t("2026-02-23T09:05:00Z"))
     assert offer.offer.credit == Money(Decimal("20.00"), "EUR") and offer.rule == "C1"
     assert offer.reasons
+    # ... and the engine with the organisation's policies, the same way, then granted
+    crm.execute(meta("2026-02-23T09:05:00Z"),
+                commands.RegisterPolicies(policies=POLICIES, settings={}))
+    decided = crm.decide_compensation("C1", complaint, t("2026-02-23T09:05:00Z"))
+    assert (decided.offer, decided.rule, decided.tier) == (offer.offer, "C1", "standard")
+    crm.execute(meta("2026-02-23T09:06:00Z", actor="agent-7"),
+                commands.GrantCompensation(customer="C1", complaint=complaint))
+    assert [g.complaint for g in crm.compensations_of("C1")] == ["CALLBACK-1"]
 
 
 def test_story_2_a_promise_made_by_an_agent_and_broken_by_the_carrier() -> None:
