@@ -72,6 +72,8 @@ registry! {
     "ExceptionEffect" => crm_core::agreement::ExceptionEffect,
     "AmendmentChange" => crm_core::agreement::AmendmentChange,
     "Performer" => crm_core::process::Performer,
+    "SlaSource" => crm_core::process::SlaSource,
+    "Scope" => crm_core::obligation::Scope,
     "CustomerMeasures" => crm_core::policy::CustomerMeasures,
     "TieringInput" => crm_core::policy::TieringInput,
     "CompensationCap" => crm_core::policy::CompensationCap,

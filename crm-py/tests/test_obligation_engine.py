@@ -119,6 +119,13 @@ def test_story_3_plans_from_templates_charges_and_installments_summing_to_the_pr
     assert data.charge.amount == eur("5.00")  # 2.5 GB over the free 10 at 2.00
     assert statement.charged == eur("300.00") + eur("149.70") + eur("5.00")
     assert crm.balance("C3") == statement.charged
+    assert statement.scope == records.Scope("customer")
+    service = crm.statement("C3", records.Scope("line", line_id="SVC"))
+    assert service.scope.line_id == "SVC" and service.charged == eur("154.70")
+    assert crm.statement("C3", {"type": "plan", "plan_id": "DEV.installments"}).charged == eur(
+        "300.00")
+    with pytest.raises(crm_core.JsonError):
+        records.Scope("line")  # a line scope names its line
 
 
 def test_story_3_late_and_partial_payments_aging_reconciliation_and_collections() -> None:

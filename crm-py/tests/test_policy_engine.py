@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import crm_core
-from crm_core import Crm, Money, commands, records
+from crm_core import BusinessDuration, Crm, Money, commands, records
 from _world import meta, t, world
 from test_obligation_engine import unchanged
 from test_policies import COMPENSATION, SERVICE, TIERING
@@ -75,9 +75,9 @@ def test_story_4_the_engine_measures_tiers_and_says_why() -> None:
     # its complaints are answered under the shorter SLA of that tier (4 business hours)
     crm.execute(meta("2026-03-02T09:00:00Z"), commands.StartProcess(start=records.StartProcess(
         instance="P-GOLD", interaction_kind="complaint", customer="C1", calendar="support")))
-    target = crm.process_instance("P-GOLD").sla["resolution"]
-    assert target["target"] == {"seconds": 4 * 3600}
-    assert target["source"] == {"type": "tier", "tier": "gold"}
+    target = crm.process_instance("P-GOLD").sla.resolution
+    assert target is not None and target.target == BusinessDuration.from_hours(4)
+    assert target.source == records.SlaSource("tier", tier="gold") and target.source.tier == "gold"
 
 
 def test_compensation_decided_then_granted_within_the_tiers_cap() -> None:

@@ -129,9 +129,11 @@ __all__ = [
     "Reconciliation",
     "Record",
     "Remaining",
+    "ResolvedSla",
     "ReversalOutcome",
     "Revocation",
     "ScheduleInput",
+    "Scope",
     "SentimentPoint",
     "ServiceLevelTargets",
     "ServiceMeasures",
@@ -248,7 +250,27 @@ class Performer(Variant):
 
 
 class SlaSource(Variant):
-    """Where an SLA target comes from: ``definition``, ``entitlement``, ``tier`` or ``host``."""
+    """Where an SLA target comes from: ``definition`` (``definition``, ``step``),
+    ``entitlement`` (``agreement``, ``entitlement``), ``tier`` (``tier``) or ``host``
+    (``reason``); the fields of the other cases are ``None``."""
+
+    _core = "SlaSource"
+    definition: str | None
+    step: str | None
+    agreement: str | None
+    entitlement: str | None
+    tier: str | None
+    reason: str | None
+
+
+class Scope(Variant):
+    """Which charges a statement, aging or reconciliation covers: ``customer`` (all),
+    ``agreement`` (``agreement_id``), ``line`` (``line_id``) or ``plan`` (``plan_id``)."""
+
+    _core = "Scope"
+    agreement_id: str | None
+    line_id: str | None
+    plan_id: str | None
 
 
 class Reason(Variant):
@@ -707,6 +729,15 @@ class StartProcess(Record):
     interaction: str | None
 
 
+class ResolvedSla(Record):
+    """The SLA targets an instance runs against, resolved when it started: the whole, each
+    step's by step index (``None``: no target), the at-risk share in percent."""
+
+    resolution: SlaTarget | None
+    steps: list[SlaTarget | None]
+    at_risk_percent: int
+
+
 class Move(Record):
     """One move of a process instance (steps and edges by index)."""
 
@@ -733,7 +764,7 @@ class ProcessInstance(Record):
     ended_at: datetime | None
     active_time: BusinessDuration
     data: dict[str, Any]
-    sla: dict[str, Any]
+    sla: ResolvedSla
     moves: list[Move]
 
 
@@ -1116,7 +1147,7 @@ class LedgerTotals(Record):
 class Statement(Record):
     """The charges of a scope and what was charged, paid, credited, written off and is open."""
 
-    scope: dict[str, Any]
+    scope: Scope
     charges: list[ChargeEntry]
     charged: Money
     paid: Money
@@ -1156,7 +1187,7 @@ class UnpaidCharge(Record):
 class Reconciliation(Record):
     """Whether everything due in a period has arrived, and what is missing."""
 
-    scope: dict[str, Any]
+    scope: Scope
     from_: date
     to: date
     as_of: date
