@@ -87,10 +87,12 @@ def story_3() -> Crm:
     return crm
 
 
-def pay(crm: Crm, pid: str, when: str, amount: str) -> list[crm_core.Event]:
+def pay(crm: Crm, pid: str, when: str, amount: str,
+        allocation: records.AllocationRule | None = None) -> list[crm_core.Event]:
     return crm.execute(meta(when, actor="bank-import"), commands.RecordPayment(
         payment=records.Payment(id=pid, customer_id="C3", received_at=t(when),
-                                amount=eur(amount), method="bank_transfer", reference=pid)))
+                                amount=eur(amount), method="bank_transfer", reference=pid,
+                                allocation=allocation)))
 
 
 def test_story_3_plans_from_templates_charges_and_installments_summing_to_the_price() -> None:
@@ -104,6 +106,19 @@ def test_story_3_plans_from_templates_charges_and_installments_summing_to_the_pr
     assert set(plans) == {"DEV.installments", "SVC.monthly", "SVC.data"}
     device = crm.payment_plan("DEV.installments")
     assert device == plans["DEV.installments"] and device.payment_type == "sale"
+    # the plans' schedules are typed, instantiated from the templates on the day of the sale
+    p = device.periodicity
+    assert isinstance(p, records.Periodicity) and p.type == "installments"
+    assert (p.total, p.count, p.every, p.first_due) == (
+        eur("1200.00"), 12, records.Frequency("monthly"), date(2026, 1, 15))
+    monthly = plans["SVC.monthly"].periodicity
+    assert (monthly.type, monthly.amount, monthly.start, monthly.timing) == (
+        "recurring", eur("49.90"), date(2026, 1, 1), "in_advance")
+    rate = plans["SVC.data"].periodicity.rate
+    assert rate is not None and rate.rounding is crm_core.Rounding.HALF_EVEN
+    assert [(b.up_to, b.unit_price) for b in rate.tiers] == [
+        (Decimal(10), Decimal(0)), (None, Decimal("2.00"))]
+    assert plans["SVC.monthly"].suspended_billing == "bill"
     all_twelve = device.charges_until(date(2027, 12, 31))
     assert len(all_twelve) == 12
     assert sum((c.amount for c in all_twelve), Money.zero("EUR")) == eur("1200.00")
@@ -117,6 +132,7 @@ def test_story_3_plans_from_templates_charges_and_installments_summing_to_the_pr
     assert [e.charge.amount for e in by_plan["SVC.monthly"]] == [eur("49.90")] * 3
     [data] = by_plan["SVC.data"]
     assert data.charge.amount == eur("5.00")  # 2.5 GB over the free 10 at 2.00
+    assert data.charge.period == records.DateRange(start=date(2026, 1, 1), end=date(2026, 2, 1))
     assert statement.charged == eur("300.00") + eur("149.70") + eur("5.00")
     assert crm.balance("C3") == statement.charged
     assert statement.scope == records.Scope("customer")
@@ -219,7 +235,13 @@ def test_reversals_credits_adjustments_write_offs_and_the_credit_balance() -> No
     assert crm.balance("C3") == expected
     # an overpayment sits in the credit balance; a bounced payment re-opens what it paid, and
     # applying the credit balance pays that
-    pay(crm, "PAY-6", "2026-04-02T09:00:00Z", "299.80")
+    open_ids = [e.charge.id for e in crm.statement("C3").charges if e.open.is_positive()]
+    [paid] = pay(crm, "PAY-6", "2026-04-02T09:00:00Z", "299.80",
+                 records.AllocationRule("to_charges", charge_ids=list(reversed(open_ids))))
+    assert isinstance(paid.event, crm_core.events.PaymentRecorded)
+    assert paid.event.payment.allocation == records.AllocationRule(
+        "to_charges", charge_ids=list(reversed(open_ids)))
+    assert [a.charge_id for a in paid.event.outcome.applications] == list(reversed(open_ids))
     pay(crm, "PAY-7", "2026-04-02T10:00:00Z", "500.00")
     assert crm.statement("C3").open == Money.zero("EUR")
     assert crm.balance("C3") == eur("-500.00")

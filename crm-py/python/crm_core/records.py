@@ -33,6 +33,7 @@ from .enums import (
     LineStatus,
     PartnerKind,
     Purpose,
+    Rounding,
     Severity,
     SlaState,
     StepKind,
@@ -47,6 +48,7 @@ __all__ = [
     "AgreementLine",
     "AgreementView",
     "AllocationOutcome",
+    "AllocationRule",
     "Amendment",
     "AmendmentChange",
     "Application",
@@ -77,6 +79,7 @@ __all__ = [
     "CustomerMeasures",
     "CustomerStanding",
     "Data",
+    "DateRange",
     "EdgeSpec",
     "Entitlement",
     "EntitlementConditions",
@@ -94,6 +97,7 @@ __all__ = [
     "FeeWaiver",
     "Feedback",
     "Finding",
+    "Frequency",
     "HostFacts",
     "InstanceStatus",
     "Interaction",
@@ -121,10 +125,15 @@ __all__ = [
     "PaymentPlan",
     "Performer",
     "PerformerLoad",
+    "Periodicity",
+    "PriceChange",
+    "PriceTier",
     "ProcessDefinition",
     "ProcessInstance",
     "ProcessReport",
     "ProcessView",
+    "Proration",
+    "Rate",
     "Reason",
     "Reconciliation",
     "Record",
@@ -1020,11 +1029,84 @@ class CompensationDecision(Record):
 # -- obligations ----------------------------------------------------------------------------------
 
 
+class Frequency(Variant):
+    """How often a plan bills: ``monthly``, ``weekly`` or ``every_n_days`` (``days``)."""
+
+    _core = "Frequency"
+    days: int | None
+
+
+class PriceChange(Record):
+    """A recurring amount from a date on."""
+
+    from_: date
+    amount: Money
+
+
+class PriceTier(Record):
+    """A band of a graduated usage rate: up to a quantity (``None``: no upper bound), at a
+    unit price."""
+
+    up_to: Decimal | None
+    unit_price: Decimal
+
+
+class Rate(Record):
+    """A graduated usage rate: its currency (the code), bands, and the rounding of the total."""
+
+    currency: str
+    tiers: list[PriceTier]
+    rounding: Rounding
+
+
+class Periodicity(Variant):
+    """When a plan's charges fall due: ``one_time`` (``amount``, ``due``), ``installments``
+    (``total``, ``count``, ``every``, ``first_due``), ``recurring`` (``amount``, ``every``,
+    ``start``, ``end``, ``timing``, ``price_changes``) or ``usage`` (``rate``, ``every``,
+    ``start``, ``end``); the fields of the other cases are ``None`` (or empty)."""
+
+    _core = "Periodicity"
+    amount: Money | None
+    due: date | None
+    total: Money | None
+    count: int | None
+    every: Frequency | None
+    first_due: date | None
+    start: date | None
+    end: date | None
+    timing: str | None
+    price_changes: list[PriceChange]
+    rate: Rate | None
+
+
+class DateRange(Record):
+    """The days a charge covers: ``[start, end)``, ``start`` included, ``end`` not."""
+
+    start: date
+    end: date
+
+
+class Proration(Record):
+    """How a charge was prorated: billable days of the period's days, of the full amount."""
+
+    billable_days: int
+    period_days: int
+    full_amount: Money
+
+
+class AllocationRule(Variant):
+    """How a payment or credit is allocated: ``oldest_due_first`` (the default) or
+    ``to_charges`` (``charge_ids``)."""
+
+    _core = "AllocationRule"
+    charge_ids: list[str]
+
+
 class PaymentPlan(Record):
     """What a customer owes for a line or an agreement: payment type, periodicity, rules.
 
-    ``periodicity`` is the core's tagged form (``{"type": "installments", "total": ...,
-    "count": 12, "every": {"type": "monthly"}, "first_due": "2026-02-01"}``).
+    ``periodicity`` is a :class:`Periodicity` (``Periodicity("installments", total=...,
+    count=12, every=Frequency("monthly"), first_due=date(2026, 2, 1))``, or its dict).
     """
 
     _core = "PaymentPlan"
@@ -1033,9 +1115,9 @@ class PaymentPlan(Record):
     agreement_id: str
     line_id: str | None
     payment_type: str
-    periodicity: dict[str, Any]
-    suspended_billing: Any
-    early_termination: Any
+    periodicity: Periodicity
+    suspended_billing: str
+    early_termination: str
     proration_rounding: str | None
 
     def charges_until(self, until: date, input: ScheduleInput | dict[str, Any] | None = None) -> list[Charge]:  # noqa: A002
@@ -1066,8 +1148,8 @@ class Charge(Record):
     sequence: int
     due_date: date
     amount: Money
-    period: dict[str, Any] | None
-    proration: dict[str, Any] | None
+    period: DateRange | None
+    proration: Proration | None
 
 
 class Payment(Record):
@@ -1080,7 +1162,7 @@ class Payment(Record):
     amount: Money
     method: str
     reference: str
-    allocation: dict[str, Any] | None
+    allocation: AllocationRule | None
 
 
 class Credit(Record):
@@ -1093,7 +1175,7 @@ class Credit(Record):
     amount: Money
     reason: str
     approved_by: str
-    allocation: dict[str, Any] | None
+    allocation: AllocationRule | None
 
 
 class Application(Record):
