@@ -77,6 +77,7 @@ registry! {
     "CustomerMeasures" => crm_core::policy::CustomerMeasures,
     "TieringInput" => crm_core::policy::TieringInput,
     "CompensationCap" => crm_core::policy::CompensationCap,
+    "CapPeriod" => crm_core::policy::CapPeriod,
     "FeeWaiver" => crm_core::policy::FeeWaiver,
     "Complaint" => crm_core::policy::Complaint,
     "CustomerFacts" => crm_core::policy::CustomerFacts,

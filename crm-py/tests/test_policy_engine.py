@@ -90,6 +90,8 @@ def test_compensation_decided_then_granted_within_the_tiers_cap() -> None:
     assert isinstance(decision, records.CompensationDecision)
     assert (decision.tier, decision.rule, decision.offer.credit) == ("gold", "C1", eur("20.00"))
     assert decision.cap.limit == eur("200.00") and decision.granted_in_period == eur("0.00")
+    assert decision.cap.period == records.CapPeriod(period="calendar_month")
+    assert decision.cap.period.days is None
     assert decision.cap_remaining == eur("180.00")  # after this offer
     assert decision.approval is None and not decision.reduced
     assert crm.compensations_of("C1") == []  # a decision records nothing
@@ -129,6 +131,8 @@ def test_bad_policy_input_is_a_typed_error_and_changes_nothing() -> None:
                                                       severity="low"))))
     with pytest.raises(TypeError, match="Decimal"):
         commands.SetCustomerFacts(customer="C1", facts={"churn_risk": 0.5})
+    with pytest.raises(crm_core.JsonError):
+        records.CapPeriod(period="fortnight")
     unchanged(crm, crm_core.NotFoundError, lambda: crm.customer_measures("C-404", t(AT)))
     unchanged(crm, crm_core.NotFoundError, lambda: crm.decide_compensation(
         "C-404", records.Complaint(id="X", category="callback", severity="low"), t(AT)))

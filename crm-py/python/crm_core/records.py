@@ -56,6 +56,7 @@ __all__ = [
     "ApprovalRequirement",
     "Bottleneck",
     "BusinessCalendar",
+    "CapPeriod",
     "Charge",
     "ChargeEntry",
     "CollectionAction",
@@ -936,12 +937,21 @@ class AppliedTargets(Record):
     reasons: list[str]
 
 
+class CapPeriod(Record):
+    """The period a compensation cap counts over: ``period`` is ``calendar_month``,
+    ``calendar_year`` or ``rolling_days`` (with ``days``)."""
+
+    _core = "CapPeriod"
+    period: str
+    days: int | None
+
+
 class CompensationCap(Record):
     """How much compensation a tier may get in a period."""
 
     _core = "CompensationCap"
     limit: Money
-    period: dict[str, Any]
+    period: CapPeriod
 
 
 class FeeWaiver(Record):
