@@ -961,6 +961,19 @@ pub fn _render_definition(definition: &Bound<'_, PyAny>, format: &str) -> PyResu
     })
 }
 
+/// The `CrmError` (its subclass for the kind) that error data in the JSON contract's shape
+/// stands for, with the core's message: a batch reports failures as data, a host raises them.
+#[pyfunction]
+pub fn _error<'py>(py: Python<'py>, details: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    guard(|| {
+        let e: crm_core::Error = decode(details)?;
+        Ok(PyErr::from(PyCrmError::Core(e))
+            .into_value(py)
+            .into_bound(py)
+            .into_any())
+    })
+}
+
 /// The tags of the core's `Command` or `Event` (see [`crate::registry::variant_tags`]).
 #[pyfunction]
 pub fn _variant_tags(name: &str) -> PyResult<Vec<String>> {

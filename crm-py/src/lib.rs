@@ -973,6 +973,7 @@ fn _crm_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<policy::CompensationPolicy>()?;
     m.add_function(wrap_pyfunction!(engine::_check_record, m)?)?;
     m.add_function(wrap_pyfunction!(engine::_json_data, m)?)?;
+    m.add_function(wrap_pyfunction!(engine::_error, m)?)?;
     m.add_function(wrap_pyfunction!(engine::_render_definition, m)?)?;
     m.add_function(wrap_pyfunction!(engine::_variant_tags, m)?)?;
     m.add_function(wrap_pyfunction!(validate_id, m)?)?;

@@ -143,6 +143,9 @@ def test_story_4_small_business_large_potential_is_preferred() -> None:
         t("2026-03-01T00:00:00Z"))
     assert [x.tier for x in batch.decisions] == ["platinum"] * 100
     assert [f.customer for f in batch.failures] == ["BAD"]
+    mismatch = batch.failures[0].exception()
+    assert isinstance(mismatch, crm_core.CurrencyMismatchError)
+    assert (mismatch.left, mismatch.right, str(mismatch)) == ("EUR", "USD", "currency mismatch: EUR and USD")
 
 
 def test_compensation_within_the_cap() -> None:

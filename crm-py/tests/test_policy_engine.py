@@ -137,7 +137,12 @@ def test_bad_policy_input_is_a_typed_error_and_changes_nothing() -> None:
     unchanged(crm, crm_core.NotFoundError, lambda: crm.decide_compensation(
         "C-404", records.Complaint(id="X", category="callback", severity="low"), t(AT)))
     unchanged(crm, crm_core.ValidationError, lambda: crm.assign_tier("C1", t(AT).replace(tzinfo=None)))
-    assert crm.assign_tiers(["C1", "C-404"], t(AT)).failures[0].customer == "C-404"
+    [failure] = crm.assign_tiers(["C1", "C-404"], t(AT)).failures
+    assert failure.customer == "C-404" and failure.error["kind"] == "not_found"
+    err = failure.exception()
+    assert isinstance(err, crm_core.NotFoundError) and err.id == "C-404" and "C-404" in str(err)
+    with pytest.raises(crm_core.NotFoundError):
+        raise failure.exception()
     # a potential in dollars cannot be compared with a table in euros: tiering refuses it
     crm.execute(m, commands.SetCustomerFacts(
         customer="C2", facts={"potential": Money(Decimal("1.00"), "USD")}))

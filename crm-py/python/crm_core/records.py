@@ -17,8 +17,16 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from ._crm_core import BusinessDuration, Money, TimeRange, _plan_charges, _render_definition
+from ._crm_core import (
+    BusinessDuration,
+    Money,
+    TimeRange,
+    _error,
+    _plan_charges,
+    _render_definition,
+)
 from ._record import Record, Variant
+from .errors import CrmError
 from .enums import (
     Channel,
     CollectionStepKind,
@@ -914,10 +922,16 @@ class TierDecision(Record):
 
 
 class TieringFailure(Record):
-    """A customer a batch could not tier, with the core's error (its JSON form)."""
+    """A customer a batch could not tier, with the core's error (its JSON form in ``error``;
+    ``exception()`` is the same error as its ``CrmError`` subclass, to raise or inspect)."""
 
     customer: str
     error: dict[str, Any]
+
+    def exception(self) -> CrmError:
+        """The error as the ``CrmError`` subclass of its kind, with the core's message."""
+        err: CrmError = _error(self.error)
+        return err
 
 
 class TieringBatch(Record):
