@@ -157,6 +157,124 @@ mirror_enum!(
     }
 );
 
+mirror_enum!(
+    /// A channel on which the organisation and a customer meet.
+    Channel, crm_core::party::Channel, {
+        /// A telephone call.
+        Phone,
+        /// E-mail.
+        Email,
+        /// Web or in-app chat with a person.
+        Chat,
+        /// A messaging app (WhatsApp, Telegram, SMS ...).
+        MessagingApp,
+        /// The organisation's own customer app.
+        CustomerApp,
+        /// The web site (self service).
+        Web,
+        /// A branch, shop or office visited in person.
+        Branch,
+        /// Through a channel partner (agent, dealer, reseller).
+        Partner,
+        /// An automated assistant.
+        Bot,
+    }
+);
+
+mirror_enum!(
+    /// What an outbound contact is for; decides which consent it needs.
+    Purpose, crm_core::party::Purpose, {
+        /// Service: about what the customer has.
+        Service,
+        /// Marketing: selling something new.
+        Marketing,
+    }
+);
+
+mirror_enum!(
+    /// Who started an interaction.
+    Direction, crm_core::interaction::Direction, {
+        /// The customer contacted the organisation.
+        Inbound,
+        /// The organisation contacted the customer.
+        Outbound,
+    }
+);
+
+mirror_enum!(
+    /// How an interaction ended.
+    InteractionOutcome, crm_core::interaction::InteractionOutcome, {
+        /// Resolved in the first contact.
+        ResolvedFirstContact,
+        /// Handed over with the contact kept open.
+        TransferredWarm,
+        /// Handed over after the contact ended.
+        TransferredCold,
+        /// The customer left before being served.
+        Abandoned,
+        /// Another contact is needed.
+        FollowUpNeeded,
+    }
+);
+
+mirror_enum!(
+    /// How serious an audit finding is.
+    Severity, crm_core::audit::Severity, {
+        /// Worth a look: the record is stale or late.
+        Warning,
+        /// The organisation acted against its own record, or owes the customer a decision.
+        Critical,
+    }
+);
+
+mirror_enum!(
+    /// What kind of contradiction an audit finding is.
+    FindingKind, crm_core::audit::FindingKind, {
+        /// A collection action taken (or a restriction standing) that an exception covers.
+        CollectionActionUnderException,
+        /// A restriction that contradicts the line's state.
+        RestrictionContradictsLine,
+        /// An open commitment past due.
+        CommitmentPastDue,
+        /// A breached SLA with no compensation decision.
+        BreachedSlaWithoutCompensation,
+        /// A complaint interaction with no process.
+        ComplaintWithoutProcess,
+        /// A reminder about a commitment during an approved extension of it.
+        ReminderDuringExtension,
+    }
+);
+
+mirror_enum!(
+    /// What a collection step does.
+    CollectionStepKind, crm_core::obligation::CollectionStepKind, {
+        /// A friendly reminder that a payment is late.
+        Reminder,
+        /// A formal notice that service will be restricted unless paid.
+        Notice,
+        /// Restrict the line for non-payment.
+        Restrict,
+        /// Tell the customer the service has been restricted.
+        RestrictionNotice,
+        /// Hand the debt over to a collection agency.
+        Handover,
+    }
+);
+
+mirror_enum!(
+    /// Where an SLA clock stands against its target.
+    SlaState, crm_core::process::SlaState, {
+        /// Running, less than the at-risk share of the target used.
+        OnTrack,
+        /// Running, at least the at-risk share of the target used.
+        AtRisk,
+        /// More than the target used.
+        Breached,
+        /// Finished within the target.
+        Met,
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

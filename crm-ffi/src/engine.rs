@@ -2,11 +2,17 @@
 //!
 //! Commands go in as the JSON contract (`docs/json-contract.md`), either whole envelopes
 //! (`executeJson`) or a typed [`Meta`] plus the command's JSON (`execute`); events come back as
-//! typed [`Event`] envelopes whose `event` is the event's JSON. Queries return the JSON contract
-//! form of the core's records; the entitlement decision, which hosts branch on, is a typed
-//! record with structured reasons. So no core type is restated here: the core's serde does
-//! every decoding, and every rule and message stays in crm-core.
+//! typed [`Event`] envelopes whose `event` is the event's JSON. The most used queries return
+//! typed records (`crate::records`: customer, agreement, statement, aging, reconciliation,
+//! process instance and status, 360 view, audit findings, collection actions, interactions;
+//! the entitlement decision here), each converted field by field from the core's result; the
+//! rest return the JSON contract form. The core's serde does every decoding, and every rule
+//! and message stays in crm-core.
 
+use crate::records::{
+    AgingReport, Agreement, CollectionAction, Customer, Customer360, Finding, InstanceStatus,
+    Interaction, ProcessInstance, Reconciliation, Statement,
+};
 use crate::{CrmError, ExactDecimal, IsoDate, core, from_instant, guard, to_instant};
 use crm_core::engine::{CommandEnvelope, EventEnvelope, InMemoryStore, Metadata};
 use crm_core::entitlement::{CustomerStanding, EntitlementRequest};
@@ -277,6 +283,18 @@ impl Crm {
             core(f(&mut crm))
         })
     }
+
+    /// Like `with`, for a query whose result is converted to a typed record (the conversion
+    /// can fail with a binding error, not only a core one).
+    fn typed<T>(
+        &self,
+        f: impl FnOnce(&crm_core::Crm) -> Result<T, CrmError>,
+    ) -> Result<T, CrmError> {
+        guard(|| {
+            let crm = self.inner.lock().map_err(|_| CrmError::poisoned())?;
+            f(&crm)
+        })
+    }
 }
 
 #[uniffi::export]
@@ -358,25 +376,32 @@ impl Crm {
         self.with(|crm| to_json(crm.state()))
     }
 
-    /// The customer with that id, as JSON.
-    pub fn customer(&self, id: String) -> Result<String, CrmError> {
-        self.with(|crm| to_json(crm.customer(&CustomerId::new(id)?)?))
+    /// The customer with that id.
+    pub fn customer(&self, id: String) -> Result<Customer, CrmError> {
+        self.typed(|crm| Customer::from_core(core(crm.customer(&CustomerId::new(id)?))?))
     }
 
-    /// The agreement with that id as it is now, as JSON.
-    pub fn agreement(&self, id: String) -> Result<String, CrmError> {
-        self.with(|crm| to_json(crm.agreement(&AgreementId::new(id)?)?))
+    /// The agreement with that id as it is now, with its lines.
+    pub fn agreement(&self, id: String) -> Result<Agreement, CrmError> {
+        self.typed(|crm| Agreement::from_core(core(crm.agreement(&AgreementId::new(id)?))?))
     }
 
-    /// The agreement as it stood at `at`, as JSON.
-    pub fn agreement_as_of(&self, id: String, at: SystemTime) -> Result<String, CrmError> {
+    /// The agreement as it stood at `at`.
+    pub fn agreement_as_of(&self, id: String, at: SystemTime) -> Result<Agreement, CrmError> {
         let at = to_instant("at", at)?;
-        self.with(|crm| to_json(&crm.agreement_as_of(&AgreementId::new(id)?, at)?))
+        self.typed(|crm| {
+            Agreement::from_core(&core(crm.agreement_as_of(&AgreementId::new(id)?, at))?)
+        })
     }
 
-    /// The agreements of a customer in id order, as a JSON array.
-    pub fn agreements_of(&self, customer: String) -> Result<String, CrmError> {
-        self.with(|crm| to_json(&crm.agreements_of(&CustomerId::new(customer)?)?))
+    /// The agreements of a customer in id order.
+    pub fn agreements_of(&self, customer: String) -> Result<Vec<Agreement>, CrmError> {
+        self.typed(|crm| {
+            core(crm.agreements_of(&CustomerId::new(customer)?))?
+                .into_iter()
+                .map(Agreement::from_core)
+                .collect()
+        })
     }
 
     /// The exceptions of `customer` covering `scope` (its JSON, `{"type": "commitment", ...}`)
@@ -497,29 +522,41 @@ impl Crm {
         self.with(|crm| to_json(crm.classify_interaction(&kind)?))
     }
 
-    /// The process instance with that id, as JSON.
-    pub fn process_instance(&self, id: String) -> Result<String, CrmError> {
-        self.with(|crm| to_json(crm.process_instance(&InstanceId::new(id)?)?))
+    /// The process instance with that id.
+    pub fn process_instance(&self, id: String) -> Result<ProcessInstance, CrmError> {
+        self.typed(|crm| {
+            ProcessInstance::from_core(crm, core(crm.process_instance(&InstanceId::new(id)?))?)
+        })
     }
 
-    /// Where an instance stands at `at` (its step and SLA clocks), as JSON.
-    pub fn process_status(&self, id: String, at: SystemTime) -> Result<String, CrmError> {
+    /// Where an instance stands at `at`: its step and SLA clocks.
+    pub fn process_status(&self, id: String, at: SystemTime) -> Result<InstanceStatus, CrmError> {
         let at = to_instant("at", at)?;
-        self.with(|crm| to_json(&crm.process_status(&InstanceId::new(id)?, at)?))
+        self.typed(|crm| {
+            InstanceStatus::from_core(&core(crm.process_status(&InstanceId::new(id)?, at))?)
+        })
     }
 
-    /// The process instance an interaction started, as JSON, or null.
-    pub fn process_of_interaction(&self, interaction: String) -> Result<Option<String>, CrmError> {
-        self.with(|crm| {
+    /// The process instance an interaction started, or null.
+    pub fn process_of_interaction(
+        &self,
+        interaction: String,
+    ) -> Result<Option<ProcessInstance>, CrmError> {
+        self.typed(|crm| {
             crm.process_of_interaction(&InteractionId::new(interaction)?)
-                .map(to_json)
+                .map(|p| ProcessInstance::from_core(crm, p))
                 .transpose()
         })
     }
 
-    /// The process instances serving a customer, as a JSON array.
-    pub fn processes_of(&self, customer: String) -> Result<String, CrmError> {
-        self.with(|crm| to_json(&crm.processes_of(&CustomerId::new(customer)?)?))
+    /// The process instances serving a customer.
+    pub fn processes_of(&self, customer: String) -> Result<Vec<ProcessInstance>, CrmError> {
+        self.typed(|crm| {
+            core(crm.processes_of(&CustomerId::new(customer)?))?
+                .into_iter()
+                .map(|p| ProcessInstance::from_core(crm, p))
+                .collect()
+        })
     }
 
     /// What the customer owes (negative: in credit).
@@ -531,22 +568,28 @@ impl Crm {
         })
     }
 
-    /// The statement of a customer's ledger for a scope (JSON; the customer when null), as JSON.
-    pub fn statement(&self, customer: String, scope: Option<String>) -> Result<String, CrmError> {
+    /// The statement of a customer's ledger for a scope (JSON; the customer when null).
+    pub fn statement(
+        &self,
+        customer: String,
+        scope: Option<String>,
+    ) -> Result<Statement, CrmError> {
         let scope: crm_core::obligation::Scope = scope
             .as_deref()
             .map_or_else(|| Ok(Default::default()), from_json)?;
-        self.with(|crm| to_json(&crm.statement(&CustomerId::new(customer)?, &scope)?))
+        self.typed(|crm| {
+            Statement::from_core(&core(crm.statement(&CustomerId::new(customer)?, &scope))?)
+        })
     }
 
-    /// Overdue amounts by age on `asOf`, after `graceDays`, as JSON.
+    /// Open amounts by age on `asOf`, and the overdue amount after `graceDays`.
     pub fn aging(
         &self,
         customer: String,
         as_of: IsoDate,
         grace_days: i32,
         scope: Option<String>,
-    ) -> Result<String, CrmError> {
+    ) -> Result<AgingReport, CrmError> {
         let scope: crm_core::obligation::Scope = scope
             .as_deref()
             .map_or_else(|| Ok(Default::default()), from_json)?;
@@ -557,10 +600,17 @@ impl Crm {
                 "must not be negative",
             ))
         })?;
-        self.with(|crm| to_json(&crm.aging(&CustomerId::new(customer)?, as_of, grace, &scope)?))
+        self.with(|crm| {
+            Ok(AgingReport::from(&crm.aging(
+                &CustomerId::new(customer)?,
+                as_of,
+                grace,
+                &scope,
+            )?))
+        })
     }
 
-    /// Whether everything due from `from` to `to` arrived by `asOf`, as JSON.
+    /// Whether everything due from `from` to `to` arrived by `asOf`.
     pub fn reconcile(
         &self,
         customer: String,
@@ -568,12 +618,18 @@ impl Crm {
         to: IsoDate,
         as_of: IsoDate,
         scope: Option<String>,
-    ) -> Result<String, CrmError> {
+    ) -> Result<Reconciliation, CrmError> {
         let scope: crm_core::obligation::Scope = scope
             .as_deref()
             .map_or_else(|| Ok(Default::default()), from_json)?;
         self.with(|crm| {
-            to_json(&crm.reconcile(&CustomerId::new(customer)?, from, to, as_of, &scope)?)
+            Ok(Reconciliation::from(&crm.reconcile(
+                &CustomerId::new(customer)?,
+                from,
+                to,
+                as_of,
+                &scope,
+            )?))
         })
     }
 
@@ -582,83 +638,112 @@ impl Crm {
         self.with(|crm| to_json(&crm.payment_plans_of(&CustomerId::new(customer)?)?))
     }
 
-    /// The collection actions due at `at` under a registered policy, as a JSON array.
+    /// The collection actions due at `at` under a registered policy.
     pub fn collection_actions(
         &self,
         customer: String,
         policy: String,
         at: SystemTime,
-    ) -> Result<String, CrmError> {
+    ) -> Result<Vec<CollectionAction>, CrmError> {
         let at = to_instant("at", at)?;
-        self.with(|crm| {
-            to_json(&crm.collection_actions(&CustomerId::new(customer)?, &policy, at)?)
+        self.typed(|crm| {
+            core(crm.collection_actions(&CustomerId::new(customer)?, &policy, at))?
+                .iter()
+                .map(CollectionAction::from_core)
+                .collect()
         })
     }
 
-    /// The collection actions of many customers, one JSON array each, in order.
+    /// The collection actions of many customers, one list each, in order.
     pub fn collection_actions_batch(
         &self,
         customers: Vec<String>,
         policy: String,
         at: SystemTime,
-    ) -> Result<Vec<String>, CrmError> {
+    ) -> Result<Vec<Vec<CollectionAction>>, CrmError> {
         let at = to_instant("at", at)?;
-        self.with(|crm| {
+        self.typed(|crm| {
             let ids = customers
                 .into_iter()
                 .map(CustomerId::new)
                 .collect::<crm_core::Result<Vec<_>>>()?;
-            crm.collection_actions_batch(&ids, &policy, at)?
+            core(crm.collection_actions_batch(&ids, &policy, at))?
                 .iter()
-                .map(to_json)
+                .map(|list| list.iter().map(CollectionAction::from_core).collect())
                 .collect()
         })
     }
 
-    /// The customer 360 view at `at` with the last `lastN` interactions, as JSON.
+    /// The customer 360 view at `at` with the last `lastN` interactions.
     pub fn customer_360(
         &self,
         customer: String,
         at: SystemTime,
         last_n: i32,
-    ) -> Result<String, CrmError> {
+    ) -> Result<Customer360, CrmError> {
         let at = to_instant("at", at)?;
         let last_n = count("last_n", last_n)?;
-        self.with(|crm| to_json(&crm.customer_360(&CustomerId::new(customer)?, at, last_n)?))
+        self.typed(|crm| {
+            Customer360::from_core(&core(crm.customer_360(
+                &CustomerId::new(customer)?,
+                at,
+                last_n,
+            ))?)
+        })
     }
 
-    /// The 360 views of many customers at `at`, in order (JSON each).
+    /// The 360 views of many customers at `at`, in order.
     pub fn customer_360_batch(
         &self,
         customers: Vec<String>,
         at: SystemTime,
         last_n: i32,
-    ) -> Result<Vec<String>, CrmError> {
+    ) -> Result<Vec<Customer360>, CrmError> {
         let at = to_instant("at", at)?;
         let last_n = count("last_n", last_n)?;
-        self.with(|crm| {
+        self.typed(|crm| {
             customers
                 .into_iter()
-                .map(|c| to_json(&crm.customer_360(&CustomerId::new(c)?, at, last_n)?))
+                .map(|c| {
+                    Customer360::from_core(&core(crm.customer_360(
+                        &CustomerId::new(c)?,
+                        at,
+                        last_n,
+                    ))?)
+                })
                 .collect()
         })
     }
 
-    /// The consistency findings for a customer at `at`, as a JSON array.
-    pub fn audit(&self, customer: String, at: SystemTime) -> Result<String, CrmError> {
+    /// The contradictions in a customer's record at `at`, critical first.
+    pub fn audit(&self, customer: String, at: SystemTime) -> Result<Vec<Finding>, CrmError> {
         let at = to_instant("at", at)?;
-        self.with(|crm| to_json(&crm.audit(&CustomerId::new(customer)?, at)?))
+        self.typed(|crm| {
+            core(crm.audit(&CustomerId::new(customer)?, at))?
+                .iter()
+                .map(Finding::from_core)
+                .collect()
+        })
     }
 
-    /// The interaction with that id, as JSON.
-    pub fn interaction(&self, id: String) -> Result<String, CrmError> {
-        self.with(|crm| to_json(crm.interaction(&InteractionId::new(id)?)?))
+    /// The interaction with that id.
+    pub fn interaction(&self, id: String) -> Result<Interaction, CrmError> {
+        self.typed(|crm| Interaction::from_core(core(crm.interaction(&InteractionId::new(id)?))?))
     }
 
-    /// The last `lastN` interactions of a customer, newest first, as a JSON array.
-    pub fn interactions_of(&self, customer: String, last_n: i32) -> Result<String, CrmError> {
+    /// The last `lastN` interactions of a customer, newest first.
+    pub fn interactions_of(
+        &self,
+        customer: String,
+        last_n: i32,
+    ) -> Result<Vec<Interaction>, CrmError> {
         let last_n = count("last_n", last_n)?;
-        self.with(|crm| to_json(&crm.interactions_of(&CustomerId::new(customer)?, last_n)?))
+        self.typed(|crm| {
+            core(crm.interactions_of(&CustomerId::new(customer)?, last_n))?
+                .into_iter()
+                .map(Interaction::from_core)
+                .collect()
+        })
     }
 
     /// Service measures over `[start, end)`, filtered by `filter` (JSON, optional), as JSON.

@@ -30,8 +30,12 @@ mod engine;
 mod error;
 mod obligation;
 mod policy;
+mod records;
 
-pub use convert::{LineAction, LineKind, LineStatus, Rounding};
+pub use convert::{
+    Channel, CollectionStepKind, Direction, FindingKind, InteractionOutcome, LineAction, LineKind,
+    LineStatus, Purpose, Rounding, Severity, SlaState,
+};
 pub use engine::{
     Crm, DecisionOutcome, EntitlementDecision, Event, MatchedEntitlement, Meta, Reason, Remaining,
     process_definition_build, process_definition_to_dot, process_definition_to_mermaid,
@@ -39,6 +43,12 @@ pub use engine::{
 pub use error::CrmError;
 pub use obligation::{Ledger, payment_plan_charges_until};
 pub use policy::{CompensationPolicy, DecisionTable, ServicePolicy, TieringPolicy};
+pub use records::{
+    ActionStatus, AgingReport, Agreement, AgreementLine, AgreementView, CollectionAction,
+    CollectionTarget, Customer, Customer360, EntityRef, Finding, InstanceStatus, Interaction,
+    LineStatusEntry, LineView, MoneyView, ProcessInstance, ProcessView, Reconciliation, SlaClock,
+    Statement, StatementCharge, TierView, UnpaidCharge,
+};
 
 /// An exact decimal, carried across the boundary as its plain string form (`"12.34"`).
 pub type ExactDecimal = rust_decimal::Decimal;

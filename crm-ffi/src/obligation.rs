@@ -129,19 +129,19 @@ impl Ledger {
         self.with(|l| to_json(&core(l.totals())?))
     }
 
-    /// The statement of a scope (the customer when null; `{"type": "line", ...}`) as JSON.
-    pub fn statement(&self, scope: Option<String>) -> Result<String, CrmError> {
+    /// The statement of a scope (the customer when null; `{"type": "line", ...}`).
+    pub fn statement(&self, scope: Option<String>) -> Result<crate::Statement, CrmError> {
         let scope = self::scope(scope)?;
-        self.with(|l| to_json(&core(l.statement(&scope))?))
+        self.with(|l| crate::Statement::from_core(&core(l.statement(&scope))?))
     }
 
-    /// Overdue amounts by age on `asOf`, after `graceDays`, as JSON.
+    /// Open amounts by age on `asOf`, and the overdue amount after `graceDays`.
     pub fn aging(
         &self,
         as_of: IsoDate,
         grace_days: i32,
         scope: Option<String>,
-    ) -> Result<String, CrmError> {
+    ) -> Result<crate::AgingReport, CrmError> {
         let scope = self::scope(scope)?;
         let grace = u32::try_from(grace_days).map_err(|_| {
             CrmError::from(crm_core::Error::validation(
@@ -150,18 +150,26 @@ impl Ledger {
                 "must not be negative",
             ))
         })?;
-        self.with(|l| to_json(&core(l.aging(as_of, grace, &scope))?))
+        self.with(|l| {
+            Ok(crate::AgingReport::from(&core(
+                l.aging(as_of, grace, &scope),
+            )?))
+        })
     }
 
-    /// Whether everything due from `from` to `to` arrived by `asOf`, as JSON.
+    /// Whether everything due from `from` to `to` arrived by `asOf`.
     pub fn reconcile(
         &self,
         from: IsoDate,
         to: IsoDate,
         as_of: IsoDate,
         scope: Option<String>,
-    ) -> Result<String, CrmError> {
+    ) -> Result<crate::Reconciliation, CrmError> {
         let scope = self::scope(scope)?;
-        self.with(|l| to_json(&core(l.reconcile(from, to, as_of, &scope))?))
+        self.with(|l| {
+            Ok(crate::Reconciliation::from(&core(
+                l.reconcile(from, to, as_of, &scope),
+            )?))
+        })
     }
 }

@@ -38,6 +38,8 @@ let events = try crm.execute(meta: Meta(at: at, actor: "erp", idempotencyKey: ni
                              command: #"{"type":"register_customer","customer":{"id":"C1","name":"Ada"}}"#)
 check(events.count == 1 && events[0].type == "customer_registered", "execute returns typed events")
 check(try Crm.replay(events: crm.events()).stateJson() == crm.stateJson(), "replay rebuilds the state")
+let ada = try crm.customer(id: "C1")
+check(ada.id == "C1" && ada.name == "Ada", "a customer comes back as a typed record")
 do {
     _ = try crm.customer(id: "C-404")
     check(false, "an unknown customer must throw")
@@ -45,4 +47,4 @@ do {
     check(entity == "customer" && id == "C-404", "not found carries entity and id")
 }
 
-print("Swift: 6 passed, 0 failed")
+print("Swift: 7 passed, 0 failed")

@@ -59,8 +59,12 @@ class JavaInteropTest {
         try (Ledger ledger = new Ledger("C1", "EUR")) {
             ledger.addCharges(charges, Instant.parse("2025-01-01T00:00:00Z"));
             assertEquals(0, ledger.balance().getAmount().compareTo(new BigDecimal("300.00")));
-            String aging = ledger.aging(LocalDate.of(2025, 4, 15), 0, null);
-            assertTrue(aging.contains("\"as_of\":\"2025-04-15\""), aging);
+            AgingReport aging = ledger.aging(LocalDate.of(2025, 4, 15), 0, null);
+            assertEquals(LocalDate.of(2025, 4, 15), aging.getAsOf());
+            assertEquals(0, aging.getTotalOpen().getAmount().compareTo(new BigDecimal("300.00")));
+            Statement statement = ledger.statement(null);
+            assertEquals(3, statement.getCharges().size());
+            assertEquals(LocalDate.of(2025, 1, 31), statement.getCharges().get(0).getDueDate());
             assertThrows(CrmException.Validation.class,
                 () -> ledger.reconcile(LocalDate.of(2025, 2, 1), LocalDate.of(2025, 1, 1), LocalDate.of(2025, 3, 1), null));
         }

@@ -1,0 +1,880 @@
+//! Typed records of the engine's query results for Kotlin, Java and Swift.
+//!
+//! Each record is the field list of a crm-core type and one conversion from it; nothing is
+//! computed here (every value is read from the core's own result). Money is [`crate::Money`]
+//! (`java.math.BigDecimal` amounts), instants `SystemTime` (`java.time.Instant`, Swift
+//! `Date`), calendar dates [`IsoDate`] (`java.time.LocalDate`), enumerations the mirrors of
+//! `convert.rs`. The larger records also carry `json`, the core's JSON contract form of the
+//! whole value, for the parts not typed here (an agreement's term, signature, entitlements and
+//! payment plans; a 360 view's entitlements, commitments and sentiment trend).
+
+use crate::convert::{
+    Channel, CollectionStepKind, Direction, FindingKind, InteractionOutcome, LineAction, LineKind,
+    LineStatus, Purpose, Severity, SlaState,
+};
+use crate::{BusinessDuration, CrmError, ExactDecimal, IsoDate, Money, from_instant};
+use serde::Serialize;
+use std::time::SystemTime;
+
+type Out<T> = Result<T, CrmError>;
+
+fn json<T: Serialize + ?Sized>(v: &T) -> Out<String> {
+    serde_json::to_string(v).map_err(|e| CrmError::from(crm_core::Error::from(e)))
+}
+
+fn signed(v: impl TryInto<i64>) -> i64 {
+    v.try_into().unwrap_or(i64::MAX)
+}
+
+fn strings<T: ToString>(items: &[T]) -> Vec<String> {
+    items.iter().map(ToString::to_string).collect()
+}
+
+fn all<T, U>(items: &[T], f: impl Fn(&T) -> Out<U>) -> Out<Vec<U>> {
+    items.iter().map(f).collect()
+}
+
+// -- customer and agreement ---------------------------------------------------------------------
+
+/// A customer (the core's `Customer`); contact points and consents are in `json`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Customer {
+    /// The host's id.
+    pub id: String,
+    /// The display name.
+    pub name: String,
+    /// The whole customer as JSON (the JSON contract form).
+    pub json: String,
+}
+
+impl Customer {
+    pub(crate) fn from_core(c: &crm_core::party::Customer) -> Out<Self> {
+        Ok(Customer {
+            id: c.id.to_string(),
+            name: c.name.clone(),
+            json: json(c)?,
+        })
+    }
+}
+
+/// One entry of a line's status history.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct LineStatusEntry {
+    /// When the status takes effect (may be in the future).
+    pub effective_at: SystemTime,
+    /// The action that led here; null for the line's initial status.
+    pub action: Option<LineAction>,
+    /// The status from `effectiveAt` on.
+    pub status: LineStatus,
+    /// The installed asset from `effectiveAt` on (physical products).
+    pub asset: Option<String>,
+}
+
+/// A line of an agreement with its whole status history.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AgreementLine {
+    /// The line's id.
+    pub id: String,
+    /// What was sold.
+    pub offering: String,
+    /// Service or physical product.
+    pub kind: LineKind,
+    /// How many.
+    pub quantity: i64,
+    /// The status of the latest history entry (including a move dated in the future).
+    pub status: LineStatus,
+    /// The status history, oldest first.
+    pub history: Vec<LineStatusEntry>,
+}
+
+impl AgreementLine {
+    fn from_core(l: &crm_core::agreement::AgreementLine) -> Out<Self> {
+        let history = all(&l.history, |h| {
+            Ok(LineStatusEntry {
+                effective_at: from_instant(h.effective_at),
+                action: h.action.map(LineAction::try_from).transpose()?,
+                status: LineStatus::try_from(h.status)?,
+                asset: h.asset.as_ref().map(ToString::to_string),
+            })
+        })?;
+        let status = history
+            .last()
+            .map(|h| h.status)
+            .ok_or_else(|| CrmError::Internal {
+                reason: format!("line {} has an empty history", l.id),
+            })?;
+        Ok(AgreementLine {
+            id: l.id.to_string(),
+            offering: l.offering.to_string(),
+            kind: l.kind.into(),
+            quantity: i64::from(l.quantity),
+            status,
+            history,
+        })
+    }
+}
+
+/// An agreement with its lines; term, signature, entitlements, payment plans and amendments
+/// are in `json`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Agreement {
+    /// The host's id.
+    pub id: String,
+    /// The customer.
+    pub customer: String,
+    /// When it was signed.
+    pub signed_at: SystemTime,
+    /// The contractual revision: 1 at signature, one more per amendment.
+    pub revision: i64,
+    /// The stream version (what a command's `expectedVersion` names).
+    pub version: i64,
+    /// The lines, in the order they were added.
+    pub lines: Vec<AgreementLine>,
+    /// The ids of its entitlements.
+    pub entitlements: Vec<String>,
+    /// The ids of its payment plans.
+    pub payment_plans: Vec<String>,
+    /// An internal note (empty when none).
+    pub note: String,
+    /// The whole agreement as JSON (the JSON contract form).
+    pub json: String,
+}
+
+impl Agreement {
+    pub(crate) fn from_core(a: &crm_core::agreement::Agreement) -> Out<Self> {
+        Ok(Agreement {
+            id: a.id.to_string(),
+            customer: a.customer.to_string(),
+            signed_at: from_instant(a.signed_at),
+            revision: i64::from(a.revision),
+            version: signed(a.version),
+            lines: all(&a.lines, AgreementLine::from_core)?,
+            entitlements: a.entitlements.iter().map(|e| e.id.to_string()).collect(),
+            payment_plans: a.payment_plans.iter().map(|p| p.id.to_string()).collect(),
+            note: a.note.clone(),
+            json: json(a)?,
+        })
+    }
+}
+
+// -- ledger views ---------------------------------------------------------------------------------
+
+/// One charge of a statement with what settled it.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct StatementCharge {
+    /// The charge's id.
+    pub id: String,
+    /// The agreement it arises from.
+    pub agreement: String,
+    /// The line it concerns, if any.
+    pub line: Option<String>,
+    /// The plan it was generated from, if any.
+    pub plan: Option<String>,
+    /// Its 1-based sequence number in the plan.
+    pub sequence: i64,
+    /// The due date.
+    pub due_date: IsoDate,
+    /// The amount before adjustments.
+    pub amount: Money,
+    /// The signed sum of its adjustments.
+    pub adjusted: Money,
+    /// Applied from payments.
+    pub paid: Money,
+    /// Applied from credits.
+    pub credited: Money,
+    /// Written off.
+    pub written_off: Money,
+    /// Still open.
+    pub open: Money,
+}
+
+/// The charges of a scope with their totals (the core's `Statement`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Statement {
+    /// The charges in due date order.
+    pub charges: Vec<StatementCharge>,
+    /// Sum of their amounts after adjustments.
+    pub charged: Money,
+    /// Sum applied from payments.
+    pub paid: Money,
+    /// Sum applied from credits.
+    pub credited: Money,
+    /// Sum written off.
+    pub written_off: Money,
+    /// Sum still open.
+    pub open: Money,
+    /// The whole statement as JSON (scope included).
+    pub json: String,
+}
+
+impl Statement {
+    pub(crate) fn from_core(s: &crm_core::obligation::Statement) -> Out<Self> {
+        let charges = s
+            .charges
+            .iter()
+            .map(|e| StatementCharge {
+                id: e.charge.id.to_string(),
+                agreement: e.charge.agreement_id.to_string(),
+                line: e.charge.line_id.as_ref().map(ToString::to_string),
+                plan: e.charge.plan_id.as_ref().map(ToString::to_string),
+                sequence: i64::from(e.charge.sequence),
+                due_date: e.charge.due_date,
+                amount: e.charge.amount.into(),
+                adjusted: e.adjusted.into(),
+                paid: e.paid.into(),
+                credited: e.credited.into(),
+                written_off: e.written_off.into(),
+                open: e.open.into(),
+            })
+            .collect();
+        Ok(Statement {
+            charges,
+            charged: s.charged.into(),
+            paid: s.paid.into(),
+            credited: s.credited.into(),
+            written_off: s.written_off.into(),
+            open: s.open.into(),
+            json: json(s)?,
+        })
+    }
+}
+
+/// Open amounts by age on a date (the core's `AgingReport`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AgingReport {
+    /// The date aged against.
+    pub as_of: IsoDate,
+    /// The grace days used for `overdue`.
+    pub grace_days: i64,
+    /// Open and not past due.
+    pub current: Money,
+    /// Open, 1 to 30 days past due.
+    pub days_1_30: Money,
+    /// Open, 31 to 60 days past due.
+    pub days_31_60: Money,
+    /// Open, 61 to 90 days past due.
+    pub days_61_90: Money,
+    /// Open, more than 90 days past due.
+    pub over_90: Money,
+    /// Every open amount (the sum of the buckets).
+    pub total_open: Money,
+    /// Open amount more than `graceDays` past due.
+    pub overdue: Money,
+    /// The due date of the oldest open charge past due, if any.
+    pub oldest_overdue_due_date: Option<IsoDate>,
+}
+
+impl From<&crm_core::obligation::AgingReport> for AgingReport {
+    fn from(a: &crm_core::obligation::AgingReport) -> Self {
+        AgingReport {
+            as_of: a.as_of,
+            grace_days: i64::from(a.grace_days),
+            current: a.current.into(),
+            days_1_30: a.days_1_30.into(),
+            days_31_60: a.days_31_60.into(),
+            days_61_90: a.days_61_90.into(),
+            over_90: a.over_90.into(),
+            total_open: a.total_open.into(),
+            overdue: a.overdue.into(),
+            oldest_overdue_due_date: a.oldest_overdue_due_date,
+        }
+    }
+}
+
+/// A charge still open in a reconciled period.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct UnpaidCharge {
+    /// The charge's id.
+    pub charge: String,
+    /// Its amount after adjustments.
+    pub amount: Money,
+    /// What is still open.
+    pub open: Money,
+    /// Unpaid since this day (its due date).
+    pub unpaid_since: IsoDate,
+    /// Days past due on the reconciliation's `asOf` (0 or less: not yet past due).
+    pub days_past_due: i64,
+}
+
+/// The answer to "has all the money owed for the period arrived?" (the core's
+/// `Reconciliation`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Reconciliation {
+    /// The first day of the period.
+    pub from: IsoDate,
+    /// The last day of the period (included).
+    pub to: IsoDate,
+    /// The day `daysPastDue` is counted on.
+    pub as_of: IsoDate,
+    /// Charges due in the period, after adjustments.
+    pub due: Money,
+    /// Of `due`, settled by payments.
+    pub paid: Money,
+    /// Of `due`, settled by credits.
+    pub credited: Money,
+    /// Of `due`, written off.
+    pub written_off: Money,
+    /// Of `due`, still open.
+    pub missing: Money,
+    /// Payments received in the period and not reversed (customer-wide).
+    pub received: Money,
+    /// Payments received in the period and reversed since (customer-wide).
+    pub reversed: Money,
+    /// The charges still open, oldest due first.
+    pub unpaid: Vec<UnpaidCharge>,
+    /// True when nothing due in the period is missing.
+    pub all_received: bool,
+}
+
+impl From<&crm_core::obligation::Reconciliation> for Reconciliation {
+    fn from(r: &crm_core::obligation::Reconciliation) -> Self {
+        Reconciliation {
+            from: r.from,
+            to: r.to,
+            as_of: r.as_of,
+            due: r.due.into(),
+            paid: r.paid.into(),
+            credited: r.credited.into(),
+            written_off: r.written_off.into(),
+            missing: r.missing.into(),
+            received: r.received.into(),
+            reversed: r.reversed.into(),
+            unpaid: r
+                .unpaid
+                .iter()
+                .map(|u| UnpaidCharge {
+                    charge: u.charge_id.to_string(),
+                    amount: u.amount.into(),
+                    open: u.open.into(),
+                    unpaid_since: u.unpaid_since,
+                    days_past_due: u.days_past_due,
+                })
+                .collect(),
+            all_received: r.all_received,
+        }
+    }
+}
+
+// -- collections ----------------------------------------------------------------------------------
+
+/// What a collection action concerns.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum CollectionTarget {
+    /// One line's charges.
+    Line {
+        /// The agreement.
+        agreement: String,
+        /// The line.
+        line: String,
+    },
+    /// An agreement's charges tied to no line.
+    Agreement {
+        /// The agreement.
+        agreement: String,
+    },
+    /// The whole account.
+    Account {
+        /// The customer.
+        customer: String,
+    },
+}
+
+/// Whether a collection action should be taken.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum ActionStatus {
+    /// Take it.
+    Due,
+    /// An approved exception covers it: do not take it.
+    Suppressed {
+        /// The exception.
+        exception: String,
+        /// Who approved it.
+        approved_by: String,
+        /// Until when it holds (null: until withdrawn).
+        until: Option<SystemTime>,
+        /// Why it was granted.
+        reason: String,
+    },
+    /// The line's state makes it pointless or contradictory: do not take it.
+    NotApplicable {
+        /// The line's status, when known.
+        line_status: Option<LineStatus>,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// A collection step reached by an obligation (the core's `CollectionAction`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct CollectionAction {
+    /// Stable key of the action (what `take_collection_action` names).
+    pub key: String,
+    /// The policy.
+    pub policy: String,
+    /// What it concerns.
+    pub target: CollectionTarget,
+    /// The step.
+    pub step: CollectionStepKind,
+    /// The step's position in the ladder (0-based).
+    pub step_index: i64,
+    /// The step's threshold in days past due.
+    pub after_days: i64,
+    /// Days past due of the oldest open charge of the obligation.
+    pub days_past_due: i64,
+    /// The due date of that charge.
+    pub oldest_due_date: IsoDate,
+    /// The open charges past due, oldest first.
+    pub charge_ids: Vec<String>,
+    /// Their open amount.
+    pub overdue_amount: Money,
+    /// The line concerned, if any.
+    pub line: Option<String>,
+    /// Its status, as the engine knows it.
+    pub line_status: Option<LineStatus>,
+    /// Why the step is reached, in words a service screen can show.
+    pub reason: String,
+    /// Take it, or why not.
+    pub status: ActionStatus,
+}
+
+impl CollectionAction {
+    pub(crate) fn from_core(a: &crm_core::obligation::CollectionAction) -> Out<Self> {
+        use crm_core::obligation::{ActionStatus as S, CollectionTarget as T};
+        let target = match &a.target {
+            T::Line {
+                agreement_id,
+                line_id,
+            } => CollectionTarget::Line {
+                agreement: agreement_id.to_string(),
+                line: line_id.to_string(),
+            },
+            T::Agreement { agreement_id } => CollectionTarget::Agreement {
+                agreement: agreement_id.to_string(),
+            },
+            T::Account { customer_id } => CollectionTarget::Account {
+                customer: customer_id.to_string(),
+            },
+        };
+        let status = match &a.status {
+            S::Due => ActionStatus::Due,
+            S::Suppressed { suppression } => ActionStatus::Suppressed {
+                exception: suppression.exception_id.to_string(),
+                approved_by: suppression.approved_by.to_string(),
+                until: suppression.until.map(from_instant),
+                reason: suppression.reason.clone(),
+            },
+            S::NotApplicable {
+                line_status,
+                reason,
+            } => ActionStatus::NotApplicable {
+                line_status: line_status.map(LineStatus::try_from).transpose()?,
+                reason: reason.clone(),
+            },
+        };
+        Ok(CollectionAction {
+            key: a.key.clone(),
+            policy: a.policy.clone(),
+            target,
+            step: CollectionStepKind::try_from(a.step)?,
+            step_index: signed(a.step_index),
+            after_days: i64::from(a.after_days),
+            days_past_due: a.days_past_due,
+            oldest_due_date: a.oldest_due_date,
+            charge_ids: strings(&a.charge_ids),
+            overdue_amount: a.overdue_amount.into(),
+            line: a.line_id.as_ref().map(ToString::to_string),
+            line_status: a.line_status.map(LineStatus::try_from).transpose()?,
+            reason: a.reason.clone(),
+            status,
+        })
+    }
+}
+
+// -- processes ------------------------------------------------------------------------------------
+
+/// One SLA clock (a step's or the whole instance's) against its target.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SlaClock {
+    /// On track, at risk, breached or met.
+    pub state: SlaState,
+    /// The target.
+    pub target: BusinessDuration,
+    /// Business time counted so far (or until the end).
+    pub used: BusinessDuration,
+    /// Business time left before the deadline; zero once breached.
+    pub remaining: BusinessDuration,
+    /// Business time past the target; zero unless breached.
+    pub overdue: BusinessDuration,
+    /// The deadline (while paused: the deadline if it resumed at the status instant).
+    pub deadline: SystemTime,
+    /// True while the clock is stopped.
+    pub clock_paused: bool,
+}
+
+impl SlaClock {
+    fn from_core(s: &crm_core::process::SlaStatus) -> Out<Self> {
+        Ok(SlaClock {
+            state: SlaState::try_from(s.state)?,
+            target: s.target.target.into(),
+            used: s.used.into(),
+            remaining: s.remaining.into(),
+            overdue: s.overdue.into(),
+            deadline: from_instant(s.deadline),
+            clock_paused: s.clock_paused,
+        })
+    }
+}
+
+/// Where a process instance stands at an instant (the core's `InstanceStatus`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct InstanceStatus {
+    /// The instance.
+    pub instance: String,
+    /// The current step's id (the end step once ended).
+    pub step: String,
+    /// True once the instance reached an end step.
+    pub ended: bool,
+    /// The current step's clock, when the step has a target and the instance runs.
+    pub step_sla: Option<SlaClock>,
+    /// The whole instance's clock, when it has a resolution target.
+    pub resolution: Option<SlaClock>,
+}
+
+impl InstanceStatus {
+    pub(crate) fn from_core(s: &crm_core::process::InstanceStatus) -> Out<Self> {
+        Ok(InstanceStatus {
+            instance: s.instance.to_string(),
+            step: s.step.clone(),
+            ended: s.ended,
+            step_sla: s.step_sla.as_ref().map(SlaClock::from_core).transpose()?,
+            resolution: s.resolution.as_ref().map(SlaClock::from_core).transpose()?,
+        })
+    }
+}
+
+/// One run of a process definition; its data, targets and moves are in `json`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ProcessInstance {
+    /// The instance's id.
+    pub id: String,
+    /// The definition it runs.
+    pub definition: String,
+    /// The definition's version.
+    pub version: i64,
+    /// The customer served.
+    pub customer: String,
+    /// The agreement concerned, if any.
+    pub agreement: Option<String>,
+    /// The business calendar its clocks run on.
+    pub calendar: String,
+    /// The current step's id (the end step once ended).
+    pub step: String,
+    /// When it started.
+    pub started_at: SystemTime,
+    /// When the current step was entered.
+    pub entered_at: SystemTime,
+    /// When it reached an end step.
+    pub ended_at: Option<SystemTime>,
+    /// Business time counted toward the resolution target in completed steps.
+    pub active_time: BusinessDuration,
+    /// How many moves were recorded.
+    pub moves: i64,
+    /// The whole instance as JSON (the JSON contract form).
+    pub json: String,
+}
+
+impl ProcessInstance {
+    pub(crate) fn from_core(
+        crm: &crm_core::Crm,
+        p: &crm_core::process::ProcessInstance,
+    ) -> Out<Self> {
+        let def = crm
+            .process_definition(p.definition())
+            .map_err(CrmError::from)?;
+        let step =
+            def.step(p.current())
+                .map(|s| s.id.clone())
+                .ok_or_else(|| CrmError::Internal {
+                    reason: format!("instance {} is in a step its definition lacks", p.id()),
+                })?;
+        Ok(ProcessInstance {
+            id: p.id().to_string(),
+            definition: p.definition().to_string(),
+            version: i64::from(p.version()),
+            customer: p.customer().to_string(),
+            agreement: p.agreement().map(ToString::to_string),
+            calendar: p.calendar().to_string(),
+            step,
+            started_at: from_instant(p.started_at()),
+            entered_at: from_instant(p.entered_at()),
+            ended_at: p.ended_at().map(from_instant),
+            active_time: p.active_time().into(),
+            moves: signed(p.moves().len()),
+            json: json(p)?,
+        })
+    }
+}
+
+// -- interactions and audit -----------------------------------------------------------------------
+
+/// One contact with a customer (the core's `Interaction`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Interaction {
+    /// The host's id.
+    pub id: String,
+    /// The customer.
+    pub customer: String,
+    /// The channel of the contact.
+    pub channel: Channel,
+    /// Who started it.
+    pub direction: Direction,
+    /// What an outbound contact is for.
+    pub purpose: Option<Purpose>,
+    /// What it was about (`complaint` ...).
+    pub kind: String,
+    /// When the contact began.
+    pub started_at: SystemTime,
+    /// When the organisation took it up.
+    pub answered_at: Option<SystemTime>,
+    /// When it ended; null while open.
+    pub ended_at: Option<SystemTime>,
+    /// What was said and done. May hold personal data.
+    pub summary: String,
+    /// Who handled it.
+    pub performer: Option<String>,
+    /// The queue it came through.
+    pub queue: Option<String>,
+    /// The sentiment measured, from -1 to 1, exact.
+    pub sentiment: Option<ExactDecimal>,
+    /// Customer satisfaction score, if given.
+    pub csat: Option<i64>,
+    /// Likelihood to recommend (0 to 10), if given.
+    pub nps: Option<i64>,
+    /// How it ended.
+    pub outcome: Option<InteractionOutcome>,
+    /// The process instance it started or advanced.
+    pub process: Option<String>,
+    /// The commitments made or touched in it.
+    pub commitments: Vec<String>,
+}
+
+impl Interaction {
+    pub(crate) fn from_core(i: &crm_core::interaction::Interaction) -> Out<Self> {
+        Ok(Interaction {
+            id: i.id.to_string(),
+            customer: i.customer.to_string(),
+            channel: Channel::try_from(i.channel)?,
+            direction: Direction::try_from(i.direction)?,
+            purpose: i.purpose.map(Purpose::try_from).transpose()?,
+            kind: i.kind.clone(),
+            started_at: from_instant(i.started_at),
+            answered_at: i.answered_at.map(from_instant),
+            ended_at: i.ended_at.map(from_instant),
+            summary: i.summary.clone(),
+            performer: i.performer.as_ref().map(ToString::to_string),
+            queue: i.queue.clone(),
+            sentiment: i.sentiment,
+            csat: i.feedback.csat,
+            nps: i.feedback.nps,
+            outcome: i.outcome.map(InteractionOutcome::try_from).transpose()?,
+            process: i.process.as_ref().map(ToString::to_string),
+            commitments: strings(&i.commitments),
+        })
+    }
+}
+
+/// One record an audit finding names.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct EntityRef {
+    /// What it is (`commitment`, `exception`, `interaction`, ...).
+    pub entity: String,
+    /// Its id (for a collection action: its key).
+    pub id: String,
+}
+
+/// One contradiction in a customer's record (the core's audit `Finding`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Finding {
+    /// What kind of contradiction.
+    pub kind: FindingKind,
+    /// How serious.
+    pub severity: Severity,
+    /// The customer.
+    pub customer: String,
+    /// The record that is wrong, in words.
+    pub what: String,
+    /// What it contradicts, in words.
+    pub contradicts: String,
+    /// The records involved: the wrong one first.
+    pub ids: Vec<EntityRef>,
+}
+
+impl Finding {
+    pub(crate) fn from_core(f: &crm_core::audit::Finding) -> Out<Self> {
+        Ok(Finding {
+            kind: FindingKind::try_from(f.kind)?,
+            severity: Severity::try_from(f.severity)?,
+            customer: f.customer.to_string(),
+            what: f.what.clone(),
+            contradicts: f.contradicts.clone(),
+            ids: f
+                .ids
+                .iter()
+                .map(|r| EntityRef {
+                    entity: r.entity.clone(),
+                    id: r.id.clone(),
+                })
+                .collect(),
+        })
+    }
+}
+
+// -- the 360 view ---------------------------------------------------------------------------------
+
+/// The tier of a customer in a 360 view.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct TierView {
+    /// The tier.
+    pub tier: String,
+    /// True when no tier was assigned and this is the policy's baseline.
+    pub baseline: bool,
+    /// The tiering rule that matched, if any.
+    pub rule: Option<String>,
+    /// Why, as the tiering decision said.
+    pub reasons: Vec<String>,
+    /// When it was assigned.
+    pub since: Option<SystemTime>,
+}
+
+/// A line in a 360 view.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct LineView {
+    /// The line.
+    pub line: String,
+    /// What was sold.
+    pub offering: String,
+    /// How many.
+    pub quantity: i64,
+    /// Its status at the view's instant (null before its first status).
+    pub status: Option<LineStatus>,
+}
+
+/// An agreement in a 360 view.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AgreementView {
+    /// The agreement.
+    pub agreement: String,
+    /// Its revision.
+    pub revision: i64,
+    /// Every line with its status.
+    pub lines: Vec<LineView>,
+    /// The lines in service (active or installed).
+    pub active_lines: Vec<String>,
+}
+
+/// Balance, overdue and aging in a 360 view.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct MoneyView {
+    /// The balance (positive: the customer owes).
+    pub balance: Money,
+    /// What is past due on the view's date.
+    pub overdue: Money,
+    /// The aging on the view's date (no grace days).
+    pub aging: AgingReport,
+}
+
+/// An open process instance in a 360 view.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ProcessView {
+    /// The definition it runs.
+    pub definition: String,
+    /// When it started.
+    pub started_at: SystemTime,
+    /// Its step and SLA clocks.
+    pub status: InstanceStatus,
+}
+
+/// Everything about one customer at an instant (the core's `Customer360`); the entitlements,
+/// open commitments and sentiment trend are in `json`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Customer360 {
+    /// The customer.
+    pub customer: String,
+    /// The customer's name.
+    pub name: String,
+    /// The instant of the view.
+    pub at: SystemTime,
+    /// The tier and why; null without policies.
+    pub tier: Option<TierView>,
+    /// The agreements signed by the instant.
+    pub agreements: Vec<AgreementView>,
+    /// Balance, overdue and aging; null without a ledger.
+    pub money: Option<MoneyView>,
+    /// The open process instances.
+    pub open_processes: Vec<ProcessView>,
+    /// The ids of the commitments open at the instant.
+    pub open_commitments: Vec<String>,
+    /// Those of them past due.
+    pub overdue_commitments: Vec<String>,
+    /// The last interactions, newest first.
+    pub interactions: Vec<Interaction>,
+    /// The audit's findings.
+    pub alerts: Vec<Finding>,
+    /// The whole view as JSON (the JSON contract form).
+    pub json: String,
+}
+
+impl Customer360 {
+    pub(crate) fn from_core(v: &crm_core::view::Customer360) -> Out<Self> {
+        let agreements = all(&v.agreements, |a| {
+            Ok(AgreementView {
+                agreement: a.agreement.to_string(),
+                revision: i64::from(a.revision),
+                lines: all(&a.lines, |l| {
+                    Ok(LineView {
+                        line: l.line.to_string(),
+                        offering: l.offering.to_string(),
+                        quantity: i64::from(l.quantity),
+                        status: l.status.map(LineStatus::try_from).transpose()?,
+                    })
+                })?,
+                active_lines: strings(&a.active_lines),
+            })
+        })?;
+        let open_processes = all(&v.open_processes, |p| {
+            Ok(ProcessView {
+                definition: p.definition.to_string(),
+                started_at: from_instant(p.started_at),
+                status: InstanceStatus::from_core(&p.status)?,
+            })
+        })?;
+        Ok(Customer360 {
+            customer: v.customer.to_string(),
+            name: v.name.clone(),
+            at: from_instant(v.at),
+            tier: v.tier.as_ref().map(|t| TierView {
+                tier: t.tier.clone(),
+                baseline: t.baseline,
+                rule: t.rule.clone(),
+                reasons: t.reasons.clone(),
+                since: t.since.map(from_instant),
+            }),
+            agreements,
+            money: v.money.as_ref().map(|m| MoneyView {
+                balance: m.balance.into(),
+                overdue: m.overdue.into(),
+                aging: AgingReport::from(&m.aging),
+            }),
+            open_processes,
+            open_commitments: v
+                .open_commitments
+                .iter()
+                .map(|c| c.id.to_string())
+                .collect(),
+            overdue_commitments: strings(&v.overdue_commitments),
+            interactions: all(&v.interactions, Interaction::from_core)?,
+            alerts: all(&v.alerts, Finding::from_core)?,
+            json: json(v)?,
+        })
+    }
+}
