@@ -263,3 +263,117 @@ fn bad_files_are_storage_errors() {
     assert_eq!(err.kind(), ErrorKind::Storage, "{err}");
     assert!(err.to_string().contains("event 3"), "{err}");
 }
+
+const FORGET_FIXTURE: &str = include_str!("../../tests/fixtures/forget_customer.json");
+
+/// The fixture's setup run on `crm`; returns the texts that forgetting must erase.
+fn run_forget_setup(crm: &mut Crm) -> Vec<String> {
+    let fixture: serde_json::Value = serde_json::from_str(FORGET_FIXTURE).unwrap();
+    for cmd in fixture["setup"].as_array().unwrap() {
+        crm.execute_json(&cmd.to_string())
+            .unwrap_or_else(|e| panic!("{e}\n{cmd}"));
+    }
+    fixture["erased"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_lowercase())
+        .collect()
+}
+
+fn forget_command() -> String {
+    let fixture: serde_json::Value = serde_json::from_str(FORGET_FIXTURE).unwrap();
+    fixture["forget"].to_string()
+}
+
+/// The erased texts found in the bytes of the database file and its write-ahead log.
+fn leaks_in_files(path: &std::path::Path, erased: &[String]) -> Vec<String> {
+    let mut bytes = std::fs::read(path).unwrap();
+    let wal = path.with_extension("sqlite-wal");
+    if let Ok(more) = std::fs::read(&wal) {
+        bytes.extend(more);
+    }
+    let text = String::from_utf8_lossy(&bytes).to_lowercase();
+    erased
+        .iter()
+        .filter(|s| text.contains(s.as_str()))
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn forgetting_a_customer_leaves_no_personal_bytes_in_the_file() {
+    let dir = TempDir::new("forget");
+    let path = dir.file("crm.sqlite");
+    let mut memory = Crm::new();
+    let mut durable = open(&path);
+    let erased = run_forget_setup(&mut memory);
+    run_forget_setup(&mut durable);
+    // Without the redaction every text is on disk (so the check below can fail).
+    assert_eq!(leaks_in_files(&path, &erased), erased);
+
+    memory.execute_json(&forget_command()).unwrap();
+    durable.execute_json(&forget_command()).unwrap();
+    assert_eq!(state_json(&durable), state_json(&memory));
+    assert_eq!(leaks_in_files(&path, &erased), Vec::<String>::new());
+    drop(durable);
+
+    let mut reopened = open(&path);
+    assert_eq!(state_json(&reopened), state_json(&memory));
+    assert_eq!(reopened.events().unwrap(), memory.events().unwrap());
+    let events = serde_json::to_string(&reopened.events().unwrap())
+        .unwrap()
+        .to_lowercase();
+    assert!(erased.iter().all(|s| !events.contains(s.as_str())));
+    // The same key after reopening: the first result, nothing new.
+    let n = reopened.events().unwrap().len();
+    reopened.execute_json(&forget_command()).unwrap();
+    assert_eq!(reopened.events().unwrap().len(), n);
+    drop(reopened);
+    assert_eq!(leaks_in_files(&path, &erased), Vec::<String>::new());
+
+    // The redaction put the append-only triggers back.
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    for sql in [
+        "UPDATE events SET envelope = '{}' WHERE seq = 1",
+        "DELETE FROM events WHERE seq = 1",
+    ] {
+        let e = raw.execute(sql, []).unwrap_err();
+        assert!(e.to_string().contains("append-only"), "{sql}: {e}");
+    }
+}
+
+#[test]
+fn a_refused_redaction_changes_nothing_in_the_file() {
+    let dir = TempDir::new("forget-refused");
+    let path = dir.file("crm.sqlite");
+    let mut crm = open(&path);
+    run_forget_setup(&mut crm);
+    let log = crm.events().unwrap();
+    drop(crm);
+
+    let mut store = SqliteStore::open(&path).unwrap();
+    let mut moved = log[1].clone();
+    moved.stream = "customer/elsewhere".into();
+    let mut forgotten = log[1].clone();
+    forgotten.seq = log.len() as u64 + 1;
+    forgotten.stream_version = 1_000;
+    forgotten.event = Event::CustomerForgotten {
+        customer: CustomerId::new("C-7").unwrap(),
+    };
+    let e = store
+        .redact(
+            log.len() as u64,
+            std::slice::from_ref(&forgotten),
+            std::slice::from_ref(&moved),
+        )
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Storage);
+    assert_eq!(store.read(1, usize::MAX).unwrap(), log);
+    // The trigger came back with the rollback.
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    let e = raw
+        .execute("UPDATE events SET envelope = '{}' WHERE seq = 1", [])
+        .unwrap_err();
+    assert!(e.to_string().contains("append-only"), "{e}");
+}

@@ -393,6 +393,14 @@ pub enum Command {
         /// What changes.
         update: crate::engine::InteractionUpdate,
     },
+    /// Erase a customer's personal data (name, contact points, interaction summaries, the
+    /// texts of commitments, exceptions and agreement notes) from the state and from every
+    /// earlier event in the store, keeping ids, instants, amounts, statuses and the ledger
+    /// (see `docs/privacy.md`). An unknown customer is [`Error::NotFound`].
+    ForgetCustomer {
+        /// The customer.
+        customer: CustomerId,
+    },
 }
 
 impl Command {
@@ -435,6 +443,7 @@ impl Command {
             Command::GrantCompensation { .. } => "grant_compensation",
             Command::RecordInteraction { .. } => "record_interaction",
             Command::UpdateInteraction { .. } => "update_interaction",
+            Command::ForgetCustomer { .. } => "forget_customer",
         }
     }
 }

@@ -375,6 +375,7 @@ pub(super) fn decide(
             interaction,
             update,
         } => super::interactions::decide_update(state, meta, interaction, update),
+        Command::ForgetCustomer { customer } => super::privacy::decide_forget(state, customer),
     }
 }
 

@@ -280,6 +280,12 @@ pub enum Event {
         /// The interaction as it is now.
         interaction: crate::interaction::Interaction,
     },
+    /// A customer's personal data was erased (see `docs/privacy.md`); the event itself names
+    /// only the customer's id.
+    CustomerForgotten {
+        /// The customer.
+        customer: CustomerId,
+    },
 }
 
 impl Event {
@@ -320,6 +326,7 @@ impl Event {
             Event::CompensationGranted { .. } => "compensation_granted",
             Event::InteractionRecorded { .. } => "interaction_recorded",
             Event::InteractionUpdated { .. } => "interaction_updated",
+            Event::CustomerForgotten { .. } => "customer_forgotten",
         }
     }
 }

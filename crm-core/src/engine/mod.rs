@@ -22,6 +22,7 @@ mod event;
 mod interactions;
 mod obligations;
 mod policies;
+mod privacy;
 mod processes;
 #[cfg(feature = "sqlite")]
 mod sqlite;
@@ -33,11 +34,12 @@ pub use event::{Event, EventEnvelope, agreement_stream, customer_stream, ledger_
 pub use interactions::{InteractionUpdate, StartOptions};
 pub use obligations::{SettledRestriction, TakenCollectionAction};
 pub use policies::{COMPLAINT_KIND, HostFacts, PolicySettings, RegisteredPolicies};
+pub use privacy::FORGOTTEN;
 pub use processes::{BuiltinProcesses, ProcessStart, StartProcess, StoredDefinition};
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 pub use state::{CrmState, KeyRecord};
-pub use store::{EventStore, InMemoryStore};
+pub use store::{EventStore, InMemoryStore, check_replacement};
 
 use crate::Instant;
 use crate::agreement::{Agreement, Commitment, Exception, ExceptionScope};
@@ -172,11 +174,33 @@ impl Crm {
         // `decide` validated the command against the state, so applying cannot fail on a
         // state that the engine built itself; the store goes first so that a storage failure
         // leaves the state as it was.
-        self.store.append(self.state.last_seq, &envelopes)?;
+        if let Command::ForgetCustomer { customer } = &cmd.command {
+            let replacements = self.redactions_for(customer)?;
+            self.store
+                .redact(self.state.last_seq, &envelopes, &replacements)?;
+        } else {
+            self.store.append(self.state.last_seq, &envelopes)?;
+        }
         for e in &envelopes {
             self.state.apply(e)?;
         }
         Ok(envelopes)
+    }
+
+    /// The stored events that hold personal data of `customer`, rewritten without it (read
+    /// in batches, like [`Crm::open`]).
+    fn redactions_for(&self, customer: &CustomerId) -> Result<Vec<EventEnvelope>> {
+        let mut out = Vec::new();
+        let mut from = 1;
+        loop {
+            let batch = self.store.read(from, 10_000)?;
+            if batch.is_empty() {
+                break;
+            }
+            out.extend(privacy::redact_log(&self.state, customer, &batch));
+            from += batch.len() as u64;
+        }
+        Ok(out)
     }
 
     /// Executes a command given as JSON (a [`CommandEnvelope`]) and returns its events as a

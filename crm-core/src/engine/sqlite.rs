@@ -4,7 +4,16 @@
 //! envelope as JSON (the same JSON as the contract) beside the columns that the database
 //! checks:
 //!
-//! - **append-only**: triggers refuse every `UPDATE` and `DELETE` of an event;
+//! - **append-only**: triggers refuse every `UPDATE` and `DELETE` of an event. The one
+//!   exception is [`EventStore::redact`] (forgetting a customer): in the same transaction as
+//!   the append it lifts the `UPDATE` trigger, rewrites the redacted rows (each checked with
+//!   [`super::check_replacement`]) and puts the trigger back;
+//! - **no erased bytes left behind**: the connection runs with `secure_delete = ON`, so SQLite
+//!   overwrites the space that a rewritten row freed with zeros, and after a redaction the
+//!   write-ahead log is checkpointed into the file and truncated (`wal_checkpoint(TRUNCATE)`),
+//!   so the old text is neither in the database file nor in the `-wal` file. When another
+//!   connection is reading at that instant the checkpoint cannot finish; SQLite finishes it
+//!   with a later one;
 //! - **one transaction per command**: [`EventStore::append`] writes all the events of one
 //!   command in one `BEGIN IMMEDIATE` transaction, so a crash leaves all of them or none;
 //! - **optimistic concurrency**: inside that transaction the log's length must still be the
@@ -48,9 +57,14 @@ CREATE TABLE IF NOT EXISTS events (
 ) STRICT;
 CREATE INDEX IF NOT EXISTS events_by_key ON events (idempotency_key)
     WHERE idempotency_key IS NOT NULL;
-CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
-    BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
+    BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+";
+
+/// The trigger that keeps rows from being updated; [`EventStore::redact`] lifts it inside its
+/// transaction and creates it again before committing.
+const NO_UPDATE_TRIGGER: &str = "
+CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
     BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
 ";
 
@@ -121,6 +135,8 @@ impl SqliteStore {
     fn init(mut conn: Connection, path: Option<PathBuf>) -> Result<Self> {
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(|e| storage("cannot set synchronous = FULL", e))?;
+        conn.pragma_update(None, "secure_delete", "ON")
+            .map_err(|e| storage("cannot set secure_delete = ON", e))?;
         conn.busy_timeout(BUSY_TIMEOUT)
             .map_err(|e| storage("cannot set the busy timeout", e))?;
         let tx = conn
@@ -132,6 +148,8 @@ impl SqliteStore {
         match version {
             0 => {
                 tx.execute_batch(SCHEMA)
+                    .map_err(|e| storage("cannot create the schema", e))?;
+                tx.execute_batch(NO_UPDATE_TRIGGER)
                     .map_err(|e| storage("cannot create the schema", e))?;
                 tx.pragma_update(None, "user_version", SCHEMA_VERSION)
                     .map_err(|e| storage("cannot set the schema version", e))?;
@@ -172,74 +190,155 @@ impl SqliteStore {
     }
 }
 
+/// The rows of `events`, which must follow a log of `expected_len` events.
+fn encode_rows(expected_len: u64, events: &[EventEnvelope]) -> Result<Vec<(i64, i64, String)>> {
+    events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let want = expected_len.saturating_add(i as u64).saturating_add(1);
+            if e.seq != want {
+                return Err(Error::Storage {
+                    message: format!("event seq {} does not follow {}", e.seq, want - 1),
+                });
+            }
+            let json = serde_json::to_string(e)
+                .map_err(|err| storage(&format!("cannot encode event {}", e.seq), err))?;
+            Ok((
+                to_sql_int("seq", e.seq)?,
+                to_sql_int("stream version", e.stream_version)?,
+                json,
+            ))
+        })
+        .collect()
+}
+
+/// Inside `tx`: checks that the log still holds `expected_len` events and inserts `rows`.
+fn insert_rows(
+    tx: &rusqlite::Transaction<'_>,
+    expected_len: u64,
+    rows: &[(i64, i64, String)],
+    events: &[EventEnvelope],
+) -> Result<()> {
+    let len: i64 = tx
+        .query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |row| {
+            row.get(0)
+        })
+        .map_err(|e| storage("cannot read the log length", e))?;
+    let actual = u64::try_from(len).unwrap_or(0);
+    if actual != expected_len {
+        // The transaction rolls back when dropped; nothing was written.
+        return Err(Error::VersionConflict {
+            stream: "store".into(),
+            expected: expected_len,
+            actual,
+        });
+    }
+    let mut insert = tx
+        .prepare(
+            "INSERT INTO events (seq, stream, stream_version, idempotency_key, envelope)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .map_err(|e| storage("cannot prepare the append", e))?;
+    for ((seq, version, json), e) in rows.iter().zip(events) {
+        insert
+            .execute(params![
+                seq,
+                e.stream,
+                version,
+                e.idempotency_key.as_deref(),
+                json
+            ])
+            .map_err(|err| {
+                storage(
+                    &format!(
+                        "cannot append event {} ({} version {})",
+                        e.seq, e.stream, e.stream_version
+                    ),
+                    err,
+                )
+            })?;
+    }
+    Ok(())
+}
+
+/// Inside `tx`: replaces the stored events with the seqs of `replacements` by them, each
+/// checked against the event it replaces.
+fn rewrite_rows(tx: &rusqlite::Transaction<'_>, replacements: &[EventEnvelope]) -> Result<()> {
+    tx.execute_batch("DROP TRIGGER events_no_update")
+        .map_err(|e| storage("cannot lift the append-only trigger", e))?;
+    {
+        let mut select = tx
+            .prepare("SELECT envelope FROM events WHERE seq = ?1")
+            .map_err(|e| storage("cannot prepare the redaction", e))?;
+        let mut update = tx
+            .prepare("UPDATE events SET envelope = ?2 WHERE seq = ?1")
+            .map_err(|e| storage("cannot prepare the redaction", e))?;
+        for new in replacements {
+            let seq = to_sql_int("seq", new.seq)?;
+            let json: Option<String> = select
+                .query_row(params![seq], |row| row.get(0))
+                .optional()
+                .map_err(|e| storage(&format!("cannot read event {}", new.seq), e))?;
+            let json = json.ok_or_else(|| Error::Storage {
+                message: format!("no stored event {} to redact", new.seq),
+            })?;
+            let old: EventEnvelope = serde_json::from_str(&json)
+                .map_err(|err| storage(&format!("event {} cannot be decoded", new.seq), err))?;
+            super::store::check_replacement(&old, new)?;
+            let json = serde_json::to_string(new)
+                .map_err(|err| storage(&format!("cannot encode event {}", new.seq), err))?;
+            update
+                .execute(params![seq, json])
+                .map_err(|e| storage(&format!("cannot redact event {}", new.seq), e))?;
+        }
+    }
+    tx.execute_batch(NO_UPDATE_TRIGGER)
+        .map_err(|e| storage("cannot restore the append-only trigger", e))
+}
+
 impl EventStore for SqliteStore {
     fn append(&mut self, expected_len: u64, events: &[EventEnvelope]) -> Result<()> {
-        let rows = events
-            .iter()
-            .enumerate()
-            .map(|(i, e)| {
-                let want = expected_len.saturating_add(i as u64).saturating_add(1);
-                if e.seq != want {
-                    return Err(Error::Storage {
-                        message: format!("event seq {} does not follow {}", e.seq, want - 1),
-                    });
-                }
-                let json = serde_json::to_string(e)
-                    .map_err(|err| storage(&format!("cannot encode event {}", e.seq), err))?;
-                Ok((
-                    to_sql_int("seq", e.seq)?,
-                    to_sql_int("stream version", e.stream_version)?,
-                    json,
-                ))
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let rows = encode_rows(expected_len, events)?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| storage("cannot start the append", e))?;
-        let len: i64 = tx
-            .query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |row| {
-                row.get(0)
-            })
-            .map_err(|e| storage("cannot read the log length", e))?;
-        let actual = u64::try_from(len).unwrap_or(0);
-        if actual != expected_len {
-            // The transaction rolls back when dropped; nothing was written.
-            return Err(Error::VersionConflict {
-                stream: "store".into(),
-                expected: expected_len,
-                actual,
-            });
-        }
-        {
-            let mut insert = tx
-                .prepare(
-                    "INSERT INTO events (seq, stream, stream_version, idempotency_key, envelope)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                )
-                .map_err(|e| storage("cannot prepare the append", e))?;
-            for ((seq, version, json), e) in rows.iter().zip(events) {
-                insert
-                    .execute(params![
-                        seq,
-                        e.stream,
-                        version,
-                        e.idempotency_key.as_deref(),
-                        json
-                    ])
-                    .map_err(|err| {
-                        storage(
-                            &format!(
-                                "cannot append event {} ({} version {})",
-                                e.seq, e.stream, e.stream_version
-                            ),
-                            err,
-                        )
-                    })?;
-            }
-        }
+        insert_rows(&tx, expected_len, &rows, events)?;
         tx.commit()
             .map_err(|e| storage("cannot commit the append", e))
+    }
+
+    fn redact(
+        &mut self,
+        expected_len: u64,
+        events: &[EventEnvelope],
+        replacements: &[EventEnvelope],
+    ) -> Result<()> {
+        let rows = encode_rows(expected_len, events)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| storage("cannot start the redaction", e))?;
+        insert_rows(&tx, expected_len, &rows, events)?;
+        if !replacements.is_empty() {
+            rewrite_rows(&tx, replacements)?;
+        }
+        tx.commit()
+            .map_err(|e| storage("cannot commit the redaction", e))?;
+        if !replacements.is_empty() {
+            // The redaction is committed and durable in the write-ahead log; moving it into the
+            // file and truncating the log removes the old frames. A reader holding the log
+            // stops the checkpoint early and SQLite's next checkpoint completes it; an error
+            // here cannot undo the committed redaction, so it is not reported as its failure.
+            let _checkpoint = self
+                .conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
+                    row.get::<_, i64>(0)
+                })
+                .ok();
+        }
+        Ok(())
     }
 
     fn read(&self, from_seq: u64, limit: usize) -> Result<Vec<EventEnvelope>> {

@@ -112,6 +112,9 @@ pub struct CrmState {
     /// Interactions by id.
     #[serde(default)]
     pub interactions: BTreeMap<crate::ids::InteractionId, crate::interaction::Interaction>,
+    /// The customers whose personal data was erased, with the instant of the last erasure.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub forgotten: BTreeMap<CustomerId, crate::Instant>,
 }
 
 fn missing(entity: &str, id: impl std::fmt::Display) -> Error {
@@ -312,6 +315,9 @@ impl CrmState {
             | Event::CompensationGranted { .. } => super::policies::apply(self, env)?,
             Event::InteractionRecorded { .. } | Event::InteractionUpdated { .. } => {
                 super::interactions::apply(self, env)?;
+            }
+            Event::CustomerForgotten { customer } => {
+                super::privacy::apply_forget(self, customer, env.at)?;
             }
         }
         Ok(())

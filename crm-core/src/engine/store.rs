@@ -2,17 +2,38 @@
 //!
 //! The engine writes through the [`EventStore`] trait. [`InMemoryStore`] is the default; a host
 //! plugs its own database in through the same trait.
+//!
+//! The log is append-only with one exception: [`EventStore::redact`], which forgetting a
+//! customer uses to replace personal data in earlier events (`docs/privacy.md`).
 
 use super::event::EventEnvelope;
 use crate::error::{Error, Result};
 
 /// An append-only log of events.
 ///
-/// `append` is all or nothing: either every event of a command is stored, or none is.
+/// `append` is all or nothing: either every event of a command is stored, or none is. So is
+/// `redact`, the one operation that changes stored events.
 pub trait EventStore: Send {
     /// Appends `events` when the store holds exactly `expected_len` events (optimistic
     /// concurrency: another writer makes this a conflict).
     fn append(&mut self, expected_len: u64, events: &[EventEnvelope]) -> Result<()>;
+
+    /// Appends `events` like [`EventStore::append`] and, in the same all-or-nothing step,
+    /// replaces each stored event that has the seq of an event in `replacements` by that
+    /// event. The engine uses it to forget a customer: the replacements are earlier events
+    /// with personal data replaced by a marker.
+    ///
+    /// A replacement must keep everything but the event's content: its seq (which must be
+    /// stored already), stream, stream version, instant, actor, idempotency key and
+    /// fingerprint, and the event's type; otherwise the call is [`Error::Storage`] and
+    /// nothing changes (see [`check_replacement`]). A store must not keep the replaced
+    /// content anywhere it can be read back.
+    fn redact(
+        &mut self,
+        expected_len: u64,
+        events: &[EventEnvelope],
+        replacements: &[EventEnvelope],
+    ) -> Result<()>;
 
     /// Up to `limit` events from position `from_seq` (1-based) on.
     fn read(&self, from_seq: u64, limit: usize) -> Result<Vec<EventEnvelope>>;
@@ -23,6 +44,31 @@ pub trait EventStore: Send {
     /// True when the store holds no event.
     fn is_empty(&self) -> Result<bool> {
         Ok(self.len()? == 0)
+    }
+}
+
+/// Checks that `new` may replace the stored event `old` in [`EventStore::redact`]: the same
+/// seq, stream, stream version, instant, actor, idempotency key, fingerprint and event type.
+pub fn check_replacement(old: &EventEnvelope, new: &EventEnvelope) -> Result<()> {
+    let same_place = old.seq == new.seq
+        && old.stream == new.stream
+        && old.stream_version == new.stream_version
+        && old.at == new.at
+        && old.actor == new.actor
+        && old.idempotency_key == new.idempotency_key
+        && old.command_hash == new.command_hash
+        && old.event.tag() == new.event.tag();
+    if same_place {
+        Ok(())
+    } else {
+        Err(Error::Storage {
+            message: format!(
+                "a redaction of event {} may change only its content ({} replaces {})",
+                old.seq,
+                new.event.tag(),
+                old.event.tag()
+            ),
+        })
     }
 }
 
@@ -69,6 +115,36 @@ impl EventStore for InMemoryStore {
             }
         }
         self.events.extend_from_slice(events);
+        Ok(())
+    }
+
+    fn redact(
+        &mut self,
+        expected_len: u64,
+        events: &[EventEnvelope],
+        replacements: &[EventEnvelope],
+    ) -> Result<()> {
+        // Every check comes before the first change, so a refused call changes nothing.
+        let mut slots = Vec::with_capacity(replacements.len());
+        for new in replacements {
+            let slot = usize::try_from(new.seq)
+                .ok()
+                .and_then(|s| s.checked_sub(1))
+                .filter(|s| *s < self.events.len())
+                .ok_or_else(|| Error::Storage {
+                    message: format!("no stored event {} to redact", new.seq),
+                })?;
+            if let Some(old) = self.events.get(slot) {
+                check_replacement(old, new)?;
+            }
+            slots.push(slot);
+        }
+        self.append(expected_len, events)?;
+        for (slot, new) in slots.into_iter().zip(replacements) {
+            if let Some(old) = self.events.get_mut(slot) {
+                old.clone_from(new);
+            }
+        }
         Ok(())
     }
 
