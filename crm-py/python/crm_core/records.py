@@ -101,6 +101,7 @@ __all__ = [
     "EntitlementTemplate",
     "EntityRef",
     "Evaluation",
+    "EvaluationResult",
     "Exception",
     "ExceptionEffect",
     "ExceptionGrant",
@@ -152,6 +153,7 @@ __all__ = [
     "ResolvedSla",
     "ReversalOutcome",
     "Revocation",
+    "RuleOutputs",
     "ScheduleInput",
     "Scope",
     "SentimentPoint",
@@ -171,6 +173,7 @@ __all__ = [
     "Step",
     "StepStats",
     "Suppression",
+    "TableValue",
     "Tally",
     "Term",
     "TierChange",
@@ -944,25 +947,63 @@ class ProcessReport(Record):
 # -- policies ------------------------------------------------------------------------------------
 
 
+class TableValue(Variant):
+    """A typed value of a decision table: ``integer``, ``decimal``, ``money``, ``string``,
+    ``boolean`` or ``date``, its JSON in ``value``; :meth:`py` gives it as a Python value."""
+
+    _core = "Value"
+    value: Any
+
+    def py(self) -> int | Decimal | Money | str | bool | date:
+        """The value as Python: ``int``, ``Decimal``, ``Money``, ``str``, ``bool`` or ``date``."""
+        raw = self.value
+        if self.type == "decimal":
+            return Decimal(raw)
+        if self.type == "money":
+            return Money(Decimal(raw["amount"]), raw["currency"])
+        if self.type == "date":
+            return date.fromisoformat(raw)
+        value: int | str | bool = raw
+        return value
+
+
 class MatchedCondition(Record):
     """An input a rule matched: its value and the condition it met."""
 
     input: str
-    value: dict[str, Any]
+    value: TableValue
     condition: str
 
 
-class Evaluation(Record):
-    """A decision table's answer: matched and selected rules, the result, the reasons.
+class RuleOutputs(Record):
+    """The outputs of one selected rule (a ``collect`` table lists them all)."""
 
-    ``result`` is the core's tagged result (``{"result": "single", "outputs": {...}}``); each
-    output is a tagged value (``{"type": "money", "value": {...}}``).
-    """
+    rule: str
+    outputs: dict[str, TableValue]
+
+
+class EvaluationResult(Record):
+    """What a table gave: ``result`` is ``no_match``, ``single`` or ``aggregate``
+    (``outputs``), ``list`` (``rows``) or ``count`` (``count``)."""
+
+    result: str
+    outputs: dict[str, TableValue]
+    rows: list[RuleOutputs]
+    count: int | None
+
+
+class Evaluation(Record):
+    """A decision table's answer: matched and selected rules, the result, the reasons."""
 
     matched_rules: list[str]
     selected_rules: list[str]
-    result: dict[str, Any]
+    result: EvaluationResult
     reasons: list[str]
+
+    def outputs(self) -> dict[str, int | Decimal | Money | str | bool | date]:
+        """The outputs of a ``single`` or ``aggregate`` result as Python values (empty for
+        the other results)."""
+        return {name: v.py() for name, v in self.result.outputs.items()}
 
 
 class CustomerMeasures(Record):
