@@ -137,7 +137,8 @@ def test_bad_policy_input_is_a_typed_error_and_changes_nothing() -> None:
     unchanged(crm, crm_core.NotFoundError, lambda: crm.customer_measures("C-404", t(AT)))
     unchanged(crm, crm_core.NotFoundError, lambda: crm.decide_compensation(
         "C-404", records.Complaint(id="X", category="callback", severity="low"), t(AT)))
-    unchanged(crm, crm_core.ValidationError, lambda: crm.assign_tier("C1", t(AT).replace(tzinfo=None)))
+    naive = t(AT).replace(tzinfo=None)
+    unchanged(crm, crm_core.ValidationError, lambda: crm.assign_tier("C1", naive))
     [failure] = crm.assign_tiers(["C1", "C-404"], t(AT)).failures
     assert failure.customer == "C-404" and failure.error["kind"] == "not_found"
     err = failure.exception()

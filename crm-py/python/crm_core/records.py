@@ -1504,7 +1504,8 @@ class Suppression(Record):
 
 class ActionStatus(Variant):
     """Whether to take a collection action: ``due``, ``suppressed`` (``suppression``: the
-    exception) or ``not_applicable`` (``line_status``, ``reason``: the line's state rules it out)."""
+    exception) or ``not_applicable`` (``line_status``, ``reason``: the line's state rules it
+    out)."""
 
     suppression: Suppression | None
     line_status: LineStatus | None
