@@ -78,6 +78,7 @@ registry! {
     "TieringInput" => crm_core::policy::TieringInput,
     "CompensationCap" => crm_core::policy::CompensationCap,
     "CapPeriod" => crm_core::policy::CapPeriod,
+    "Value" => crm_core::policy::table::Value,
     "FeeWaiver" => crm_core::policy::FeeWaiver,
     "Complaint" => crm_core::policy::Complaint,
     "CustomerFacts" => crm_core::policy::CustomerFacts,

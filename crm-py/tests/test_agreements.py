@@ -54,6 +54,22 @@ def test_agreement_lines_amendments_and_history() -> None:
     now = crm.agreement("A1")
     assert now.lines[0].quantity == 2 and now.revision == 2
     assert now.amendments[-1].changes[0].get("previous") == 1
+    [change] = now.amendments[-1].changes
+    assert isinstance(change, records.AppliedChange)
+    assert (change.type, change.line, change.quantity, change.previous) == (
+        "change_quantity", "L1", 2, 1)
+    crm.execute(meta("2026-02-01T12:30:00Z"), commands.AmendAgreement(
+        agreement="A1", reason="new device", changes=[
+            records.AmendmentChange("add_line", line=records.NewLine(
+                id="L2", offering="MOBILE", quantity=1)),
+            records.AmendmentChange("set_note", note="VIP")],
+        consent=records.Consent(channel=Channel.BRANCH, at=t("2026-02-01T12:30:00Z"))))
+    added, note = crm.agreement("A1").amendments[-1].changes
+    assert (added.type, added.line["id"], [e.code for e in added.entitlements]) == (
+        "add_line", "L2", ["device_replacement", "support"])
+    assert (note.note, note.previous) == ("VIP", "")
+    from _typed import typed
+    assert "AppliedChange" in typed(crm.agreement("A1"))
     assert crm.agreement_as_of("A1", t("2026-01-15T00:00:00Z")).lines[0].quantity == 1
     # a move dated in the future is scheduled
     crm.execute(meta("2026-02-02T09:00:00Z"), commands.ChangeLineStatus(

@@ -353,7 +353,8 @@ def test_the_story_3_example_runs() -> None:
     import subprocess
     import sys
 
-    example = pathlib.Path(__file__).resolve().parents[2] / "examples" / "python" / "story_3_collections.py"
+    examples = pathlib.Path(__file__).resolve().parents[2] / "examples" / "python"
+    example = examples / "story_3_collections.py"
     out = subprocess.run([sys.executable, str(example)], check=True, capture_output=True,
                          text=True).stdout.splitlines()
     assert out[0] == "plans: ['L-1.monthly'] balance: 49.90 EUR"

@@ -112,7 +112,12 @@ def test_a_decision_table_from_python_data() -> None:
     e = table.evaluate({"revenue": Money(Decimal("150000"), "EUR"), "segment": "corporate",
                         "years": 3})
     assert e.selected_rules == ["D1"] and e.reasons
-    assert e.result["outputs"]["discount"]["value"] == "0.15"
+    assert e.result.result == "single" and e.outputs() == {"discount": Decimal("0.15")}
+    assert e.result.outputs["discount"] == records.TableValue("decimal", value=Decimal("0.15"))
+    none = table.evaluate({"revenue": Money(Decimal("1"), "EUR"), "segment": "smb", "years": 0})
+    assert none.selected_rules == ["D4"] and none.outputs() == {"discount": Decimal(0)}
+    from _typed import typed
+    assert "TableValue" in typed(e) + typed(none)
     with pytest.raises(crm_core.ValidationError):
         table.evaluate({"revenue": Money(Decimal("1"), "EUR")})  # inputs missing
     with pytest.raises(TypeError, match="Decimal"):

@@ -48,7 +48,8 @@ def test_story_4_the_engine_measures_tiers_and_says_why() -> None:
     assert isinstance(d, records.TierDecision)
     assert (d.tier, d.rule, d.changed, d.previous) == ("gold", "R3", True, None)
     assert any("R3" in r for r in d.reasons)
-    assert {c.input for c in d.matched} == {"potential", "revenue"}
+    assert {c.input: c.value.py() for c in d.matched} == {
+        "potential": eur("250000.00"), "revenue": eur("0.00")}
     batch = crm.assign_tiers(["C1", "C2"], at)
     assert [(x.customer, x.tier) for x in batch.decisions] == [("C1", "gold"), ("C2", "standard")]
     assert batch.failures == []
@@ -136,7 +137,8 @@ def test_bad_policy_input_is_a_typed_error_and_changes_nothing() -> None:
     unchanged(crm, crm_core.NotFoundError, lambda: crm.customer_measures("C-404", t(AT)))
     unchanged(crm, crm_core.NotFoundError, lambda: crm.decide_compensation(
         "C-404", records.Complaint(id="X", category="callback", severity="low"), t(AT)))
-    unchanged(crm, crm_core.ValidationError, lambda: crm.assign_tier("C1", t(AT).replace(tzinfo=None)))
+    naive = t(AT).replace(tzinfo=None)
+    unchanged(crm, crm_core.ValidationError, lambda: crm.assign_tier("C1", naive))
     [failure] = crm.assign_tiers(["C1", "C-404"], t(AT)).failures
     assert failure.customer == "C-404" and failure.error["kind"] == "not_found"
     err = failure.exception()

@@ -253,3 +253,69 @@ def test_bad_interaction_input_is_a_typed_error_and_changes_nothing() -> None:
     ):
         unchanged(crm, error, query)
     assert crm.tier_of("C1") is None and crm.interactions_of("C1")[0].id == "CALL-1"
+
+
+def test_every_engine_result_is_typed_all_the_way_down() -> None:
+    """Every key of every engine result is a declared field with its declared type (see
+    _typed.py): a field or tag the core gains without its Python declaration fails here."""
+    from datetime import date
+
+    from _typed import typed
+    from test_obligation_engine import pay, story_3
+
+    seen: list[str] = []
+    at = t("2026-03-10T10:00:00Z")
+    five = story_5()
+    results: list[records.Record] = [
+        five.customer_360("C1", at), five.interaction("CHAT-5"),
+        five.service_measures(TimeRange(t("2026-03-02T00:00:00Z"), at)),
+        five.process_instance("P-5"), five.process_status("P-5", at),
+        five.process_report("complaint"), five.agreement("A1"),
+        five.customer_measures("C1", at), five.assign_tier("C1", at),
+        five.assign_tiers(["C1", "C-404"], at), five.standing("C1", at),
+        five.decide_compensation("C1", records.Complaint(
+            id="X", category="callback", severity="low", commitment_broken=True), at),
+        *five.entitlements_of("C1", at),
+    ]
+    change = five.tier_of("C1")
+    assert change is not None
+    results.append(change)
+    # open work, a past-due promise, findings, accountability
+    busy = with_policies()
+    record_chat(busy)
+    busy.execute(meta("2026-03-06T16:00:00Z"), commands.RegisterPartner(
+        partner=records.Partner(id="P-1", name="Sunny Travel", kind="agent")))
+    busy.execute(meta("2026-03-06T16:05:00Z"), commands.MakeCommitment(
+        commitment=records.NewCommitment(
+            id="CALLBACK-1", customer="C1", description="call back",
+            made_by=records.PartyRef("partner", partner="P-1"),
+            responsible=records.PartyRef("organisation", unit="back office"),
+            due_at=t("2026-03-09T12:00:00Z"))))
+    busy.execute(meta("2026-03-06T17:00:00Z"), commands.GrantCompensation(
+        customer="C1", complaint=records.Complaint(id="CHAT-5", category="callback",
+                                                   severity="low", commitment_broken=True)))
+    results += [busy.customer_360("C1", at), *busy.audit("C1", at), busy.accountability(at),
+                *busy.compensations_of("C1"), *busy.commitments_of("C1")]
+    # story 3: plans, charges, the ladder, the ledger's reports
+    three = story_3()
+    pay(three, "PAY-1", "2026-01-10T09:00:00Z", "154.90")
+    ladder_at = t("2026-05-01T08:00:00Z")
+    results += [*three.payment_plans_of("C3"), three.statement("C3"),
+                three.aging("C3", date(2026, 5, 1)),
+                three.reconcile("C3", date(2026, 1, 1), date(2026, 3, 31), date(2026, 5, 1)),
+                *three.collection_actions("C3", "standard", ladder_at),
+                three.collection_policy("standard"), three.customer_360("C3", ladder_at)]
+    for r in results:
+        typed(r, seen=seen)
+    assert {"Customer360", "TierView", "AgreementView", "LineView", "MoneyView", "AgingReport",
+            "ProcessView", "SentimentPoint", "Interaction", "Feedback", "Finding", "EntityRef",
+            "ServiceMeasures", "MeasureFilter", "SlaCompliance", "CsatMeasure", "NpsMeasure",
+            "AccountabilityReport", "Tally", "PartyAccountability", "CommitmentLine",
+            "TierChange", "CollectionAction", "CollectionTarget", "ActionStatus",
+            "CollectionPolicy", "CollectionStep", "PaymentPlan", "Periodicity", "Frequency",
+            "Rate", "PriceTier", "Statement", "ChargeEntry", "Charge", "DateRange", "Scope",
+            "Reconciliation", "UnpaidCharge", "ProcessInstance", "ResolvedSla", "SlaTarget",
+            "SlaSource", "CustomerMeasures", "TierDecision", "TieringBatch", "TieringFailure",
+            "CompensationDecision", "CompensationCap", "CapPeriod", "Offer",
+            "CompensationGranted", "CustomerStanding", "EntitlementStatus", "Remaining",
+            "WindowSpan", "Reason", "Commitment", "PartyRef", "PartnerScorecard"} <= set(seen)

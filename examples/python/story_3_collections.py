@@ -29,9 +29,10 @@ def main() -> None:
         payment_plans=[{"code": "monthly", "payment_type": "service",
                         "schedule": {"type": "recurring", "amount": eur("49.90"),
                                      "every": {"type": "monthly"}}}])))
-    crm.execute(admin, commands.RegisterCollectionPolicy(policy=records.CollectionPolicy(
-        name="standard", steps=[records.CollectionStep(kind=CollectionStepKind.REMINDER, after_days=3),
-                                records.CollectionStep(kind=CollectionStepKind.RESTRICT, after_days=21)])))
+    ladder = [records.CollectionStep(kind=CollectionStepKind.REMINDER, after_days=3),
+              records.CollectionStep(kind=CollectionStepKind.RESTRICT, after_days=21)]
+    crm.execute(admin, commands.RegisterCollectionPolicy(
+        policy=records.CollectionPolicy(name="standard", steps=ladder)))
     crm.execute(admin, commands.CreateAgreement(
         agreement="AG-1", customer="C-1", sold_through={"type": "direct"},
         term=records.Term(start=date(2026, 1, 1)),
@@ -52,12 +53,15 @@ def main() -> None:
                                                       key=action.key))
     view = crm.customer_360("C-1", at("2026-01-10T09:00:00"))
     assert view.money is not None
-    print("360: overdue", view.money.overdue, "oldest due", view.money.aging.oldest_overdue_due_date)
+    print("360: overdue", view.money.overdue,
+          "oldest due", view.money.aging.oldest_overdue_due_date)
 
     # the customer pays everything: the ladder stops at once
-    crm.execute(Meta(at=at("2026-01-11T09:00:00"), actor="bank-import"), commands.RecordPayment(
-        payment=records.Payment(id="PAY-1", customer_id="C-1", received_at=at("2026-01-11T09:00:00"),
-                                amount=crm.balance("C-1"), method="bank_transfer", reference="SEPA 1")))
+    paid = at("2026-01-11T09:00:00")
+    crm.execute(Meta(at=paid, actor="bank-import"), commands.RecordPayment(
+        payment=records.Payment(id="PAY-1", customer_id="C-1", received_at=paid,
+                                amount=crm.balance("C-1"), method="bank_transfer",
+                                reference="SEPA 1")))
     print("after payment:", crm.balance("C-1"),
           "actions:", crm.collection_actions("C-1", "standard", at("2026-01-31T08:00:00")))
 

@@ -256,7 +256,12 @@ class Crm:
         self, customer: str, as_of: date, grace_days: int = 0, scope: _r.Scope | _Data | None = None
     ) -> _r.AgingReport: ...
     def reconcile(
-        self, customer: str, from_: date, to: date, as_of: date, scope: _r.Scope | _Data | None = None
+        self,
+        customer: str,
+        from_: date,
+        to: date,
+        as_of: date,
+        scope: _r.Scope | _Data | None = None,
     ) -> _r.Reconciliation: ...
     def payment_plans_of(self, customer: str) -> list[_r.PaymentPlan]: ...
     def payment_plan(self, id: str) -> _r.PaymentPlan: ...

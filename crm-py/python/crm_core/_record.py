@@ -3,7 +3,8 @@
 A record keeps the core's JSON data (the JSON contract, as ``dict``/``list``/``str``/``int``/
 ``bool``/``None``) and converts a field to its Python type when it is first read, driven by the
 class's annotations: ``Decimal``, ``date``, aware ``datetime`` (UTC), ``crm_core.enums`` members,
-``Money``, ``BusinessDuration``, ``TimeRange``, nested records, ``list[...]``, ``dict[str, ...]``, ``X | None``.
+``Money``, ``BusinessDuration``, ``TimeRange``, nested records, ``list[...]``, ``dict[str, ...]``,
+``X | None``.
 A record class is therefore only its field list; every rule stays in crm-core:
 
 - constructing a record sends its data through the core (``_core`` names the core type), which
@@ -75,7 +76,7 @@ def _duration(raw: Any) -> BusinessDuration:
 
 
 def _range(raw: Any) -> TimeRange:
-    return TimeRange(_instant(raw["start"]), _instant(raw["end"]))
+    return TimeRange.from_json(json.dumps(raw))  # the core decodes it: nanoseconds kept
 
 
 def _converter(tp: Any) -> Callable[[Any], Any]:

@@ -60,11 +60,13 @@ __all__ = [
     "Amendment",
     "AmendmentChange",
     "Application",
+    "AppliedChange",
     "AppliedTargets",
     "ApprovalRequirement",
     "Bottleneck",
     "BusinessCalendar",
     "CapPeriod",
+    "ChannelAllotment",
     "Charge",
     "ChargeEntry",
     "CollectionAction",
@@ -99,6 +101,7 @@ __all__ = [
     "EntitlementTemplate",
     "EntityRef",
     "Evaluation",
+    "EvaluationResult",
     "Exception",
     "ExceptionEffect",
     "ExceptionGrant",
@@ -150,11 +153,13 @@ __all__ = [
     "ResolvedSla",
     "ReversalOutcome",
     "Revocation",
+    "RuleOutputs",
     "ScheduleInput",
     "Scope",
     "SentimentPoint",
     "ServiceLevelTargets",
     "ServiceMeasures",
+    "ServiceTarget",
     "SettledRestriction",
     "SlaCompliance",
     "SlaSource",
@@ -168,6 +173,7 @@ __all__ = [
     "Step",
     "StepStats",
     "Suppression",
+    "TableValue",
     "Tally",
     "Term",
     "TierChange",
@@ -217,54 +223,111 @@ class PartyRef(Variant):
     """A party: ``organisation`` (``unit``), ``employee``, ``partner`` or ``customer``."""
 
     _core = "PartyRef"
+    unit: str | None
+    employee: str | None
+    partner: str | None
+    customer: str | None
 
 
 class SoldThrough(Variant):
     """``direct``, or ``partner`` with ``partner``."""
 
     _core = "SoldThrough"
+    partner: str | None
 
 
 class OfferingKind(Variant):
     """``service``, ``physical_product``, or ``bundle`` with ``components``."""
 
     _core = "OfferingKind"
+    components: list[str]
 
 
 class Window(Variant):
     """``rolling_days`` (``days``), ``calendar_month``/``calendar_year`` (``zone``), ``agreement_term``."""
 
     _core = "Window"
+    days: int | None
+    zone: str | None
+
+
+class ChannelAllotment(Record):
+    """At most ``max_uses`` uses of a quota in its window on one channel."""
+
+    channel: Channel
+    max_uses: int
+
+
+class ServiceTarget(Record):
+    """Response and resolution targets for one request priority."""
+
+    priority: str
+    response: BusinessDuration
+    resolution: BusinessDuration
 
 
 class EntitlementKind(Variant):
-    """``access``, ``quota``, ``service_level``, ``money_allowance`` or ``unit_allowance``."""
+    """``access``; ``quota`` (``uses``, ``window``, ``per_channel``); ``service_level``
+    (``calendar``, ``targets``); ``money_allowance`` (``amount``, ``window``);
+    ``unit_allowance`` (``units``, ``unit``, ``window``). Fields of other cases are ``None``."""
 
     _core = "EntitlementKind"
+    uses: int | None
+    window: Window | None
+    per_channel: list[ChannelAllotment]
+    calendar: str | None
+    targets: list[ServiceTarget]
+    amount: Money | None
+    units: Decimal | None
+    unit: str | None
 
 
 class ExceptionScope(Variant):
     """What an exception covers: ``agreement``, ``line``, ``entitlement``, ``commitment`` ..."""
 
     _core = "ExceptionScope"
+    line: str | None
+    entitlement: str | None
+    plan: str | None
+    charge: str | None
+    commitment: str | None
+    step_kind: str | None
 
 
 class ExceptionEffect(Variant):
     """``allow`` (optional ``extra``), ``suspend`` (``actions``) or ``extend`` (``until``)."""
 
     _core = "ExceptionEffect"
+    extra: Decimal | None
+    actions: list[str]
+    until: datetime | None
 
 
 class AmendmentChange(Variant):
-    """``add_line``, ``change_quantity``, ``change_term``, ``add_entitlement`` ... ``set_note``."""
+    """A change an amendment asks for: ``add_line`` (``line`` a :class:`NewLine`),
+    ``change_quantity`` (``line`` id, ``quantity``), ``change_term`` (``end``, ``auto_renew``),
+    ``add_entitlement`` (``entitlement`` an :class:`Entitlement`), ``remove_entitlement``
+    (``entitlement`` id), ``set_note`` (``note``), ``add_payment_plan`` (``plan`` a
+    :class:`PaymentPlan`), ``change_price`` (``plan`` id, ``from_``, ``amount``). ``line``,
+    ``entitlement`` and ``plan`` differ in type by case and read as JSON data."""
 
     _core = "AmendmentChange"
+    line: Any
+    quantity: int | None
+    end: date | None
+    auto_renew: bool | None
+    entitlement: Any
+    note: str | None
+    plan: Any
+    from_: date | None
+    amount: Money | None
 
 
 class Performer(Variant):
     """Who performs a step: ``queue``, ``partner``, ``handler`` (each with ``name``), ``customer``."""
 
     _core = "Performer"
+    name: str | None
 
 
 class SlaSource(Variant):
@@ -452,6 +515,27 @@ class Entitlement(Record):
     valid_to: datetime | None
 
 
+class AppliedChange(Variant):
+    """A change as an amendment recorded it, with what it replaced: ``add_line`` (``line``
+    an :class:`AgreementLine`, ``entitlements``, ``payment_plans``), ``change_quantity``
+    (``line`` id, ``quantity``, ``previous``), ``change_term`` (``term``, ``previous`` a
+    :class:`Term`), ``add_entitlement``/``remove_entitlement`` (``entitlement``), ``set_note``
+    (``note``, ``previous``), ``add_payment_plan`` (``plan`` a :class:`PaymentPlan`),
+    ``change_price`` (``plan`` id, ``change``). ``line``, ``plan`` and ``previous`` differ in
+    type by case and read as JSON data."""
+
+    line: Any
+    plan: Any
+    previous: Any
+    entitlements: list[Entitlement]
+    payment_plans: list[PaymentPlan]
+    quantity: int | None
+    term: Term | None
+    entitlement: Entitlement | None
+    note: str | None
+    change: PriceChange | None
+
+
 class Amendment(Record):
     """A recorded change of an agreement (a revision), with the values it replaced."""
 
@@ -460,7 +544,7 @@ class Amendment(Record):
     author: str
     reason: str
     consent: Consent | None
-    changes: list[AmendmentChange]
+    changes: list[AppliedChange]
 
 
 class Agreement(Record):
@@ -863,25 +947,63 @@ class ProcessReport(Record):
 # -- policies ------------------------------------------------------------------------------------
 
 
+class TableValue(Variant):
+    """A typed value of a decision table: ``integer``, ``decimal``, ``money``, ``string``,
+    ``boolean`` or ``date``, its JSON in ``value``; :meth:`py` gives it as a Python value."""
+
+    _core = "Value"
+    value: Any
+
+    def py(self) -> int | Decimal | Money | str | bool | date:
+        """The value as Python: ``int``, ``Decimal``, ``Money``, ``str``, ``bool`` or ``date``."""
+        raw = self.value
+        if self.type == "decimal":
+            return Decimal(raw)
+        if self.type == "money":
+            return Money(Decimal(raw["amount"]), raw["currency"])
+        if self.type == "date":
+            return date.fromisoformat(raw)
+        value: int | str | bool = raw
+        return value
+
+
 class MatchedCondition(Record):
     """An input a rule matched: its value and the condition it met."""
 
     input: str
-    value: dict[str, Any]
+    value: TableValue
     condition: str
 
 
-class Evaluation(Record):
-    """A decision table's answer: matched and selected rules, the result, the reasons.
+class RuleOutputs(Record):
+    """The outputs of one selected rule (a ``collect`` table lists them all)."""
 
-    ``result`` is the core's tagged result (``{"result": "single", "outputs": {...}}``); each
-    output is a tagged value (``{"type": "money", "value": {...}}``).
-    """
+    rule: str
+    outputs: dict[str, TableValue]
+
+
+class EvaluationResult(Record):
+    """What a table gave: ``result`` is ``no_match``, ``single`` or ``aggregate``
+    (``outputs``), ``list`` (``rows``) or ``count`` (``count``)."""
+
+    result: str
+    outputs: dict[str, TableValue]
+    rows: list[RuleOutputs]
+    count: int | None
+
+
+class Evaluation(Record):
+    """A decision table's answer: matched and selected rules, the result, the reasons."""
 
     matched_rules: list[str]
     selected_rules: list[str]
-    result: dict[str, Any]
+    result: EvaluationResult
     reasons: list[str]
+
+    def outputs(self) -> dict[str, int | Decimal | Money | str | bool | date]:
+        """The outputs of a ``single`` or ``aggregate`` result as Python values (empty for
+        the other results)."""
+        return {name: v.py() for name, v in self.result.outputs.items()}
 
 
 class CustomerMeasures(Record):
@@ -1382,7 +1504,8 @@ class Suppression(Record):
 
 class ActionStatus(Variant):
     """Whether to take a collection action: ``due``, ``suppressed`` (``suppression``: the
-    exception) or ``not_applicable`` (``line_status``, ``reason``: the line's state rules it out)."""
+    exception) or ``not_applicable`` (``line_status``, ``reason``: the line's state rules it
+    out)."""
 
     suppression: Suppression | None
     line_status: LineStatus | None
