@@ -275,6 +275,20 @@ mirror_enum!(
     }
 );
 
+mirror_enum!(
+    /// Where a commitment stands.
+    CommitmentState, crm_core::agreement::CommitmentState, {
+        /// Not yet kept, broken or cancelled.
+        Open,
+        /// Kept.
+        Kept,
+        /// Broken.
+        Broken,
+        /// Cancelled.
+        Cancelled,
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

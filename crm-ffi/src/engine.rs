@@ -10,8 +10,9 @@
 //! and message stays in crm-core.
 
 use crate::records::{
-    AgingReport, Agreement, CollectionAction, Customer, Customer360, Finding, InstanceStatus,
-    Interaction, ProcessInstance, Reconciliation, Statement,
+    AgingReport, Agreement, CollectionAction, Commitment, CompensationGrant, Customer, Customer360,
+    Finding, InstanceStatus, Interaction, ProcessInstance, Reconciliation, Statement, TierChange,
+    UsageRecord,
 };
 use crate::{CrmError, ExactDecimal, IsoDate, core, from_instant, guard, to_instant};
 use crm_core::engine::{CommandEnvelope, EventEnvelope, InMemoryStore, Metadata};
@@ -426,15 +427,25 @@ impl Crm {
         })
     }
 
-    /// The commitments made to a customer in id order, as a JSON array.
-    pub fn commitments_of(&self, customer: String) -> Result<String, CrmError> {
-        self.with(|crm| to_json(&crm.commitments_of(&CustomerId::new(customer)?)?))
+    /// The commitments made to a customer in id order.
+    pub fn commitments_of(&self, customer: String) -> Result<Vec<Commitment>, CrmError> {
+        self.typed(|crm| {
+            core(crm.commitments_of(&CustomerId::new(customer)?))?
+                .into_iter()
+                .map(Commitment::from_core)
+                .collect()
+        })
     }
 
-    /// Every open commitment past its due time at `at`, as a JSON array.
-    pub fn overdue_commitments(&self, at: SystemTime) -> Result<String, CrmError> {
+    /// Every open commitment past its due time at `at`.
+    pub fn overdue_commitments(&self, at: SystemTime) -> Result<Vec<Commitment>, CrmError> {
         let at = to_instant("at", at)?;
-        self.with(|crm| to_json(&crm.overdue_commitments(at)))
+        self.typed(|crm| {
+            crm.overdue_commitments(at)
+                .into_iter()
+                .map(Commitment::from_core)
+                .collect()
+        })
     }
 
     /// Whether `request` (an entitlement request as JSON) would be granted at `at`.
@@ -497,14 +508,19 @@ impl Crm {
         })
     }
 
-    /// The usage record with that id, as JSON.
-    pub fn usage(&self, id: String) -> Result<String, CrmError> {
-        self.with(|crm| to_json(crm.usage(&UsageId::new(id)?)?))
+    /// The usage record with that id.
+    pub fn usage(&self, id: String) -> Result<UsageRecord, CrmError> {
+        self.typed(|crm| UsageRecord::from_core(core(crm.usage(&UsageId::new(id)?))?))
     }
 
-    /// Every use of an entitlement, oldest first, as a JSON array.
-    pub fn usage_of(&self, entitlement: String) -> Result<String, CrmError> {
-        self.with(|crm| to_json(crm.usage_of(&EntitlementId::new(entitlement)?)?))
+    /// Every use of an entitlement, oldest first.
+    pub fn usage_of(&self, entitlement: String) -> Result<Vec<UsageRecord>, CrmError> {
+        self.typed(|crm| {
+            core(crm.usage_of(&EntitlementId::new(entitlement)?))?
+                .iter()
+                .map(UsageRecord::from_core)
+                .collect()
+        })
     }
 
     /// The business calendar with that id, as JSON.
@@ -769,18 +785,23 @@ impl Crm {
         self.with(|crm| to_json(&crm.accountability(at)?))
     }
 
-    /// The customer's last tier change (tier, rule, reasons) as JSON, or null.
-    pub fn tier_of(&self, customer: String) -> Result<Option<String>, CrmError> {
+    /// The customer's last tier change (tier, rule, reasons), or null when never tiered.
+    pub fn tier_of(&self, customer: String) -> Result<Option<TierChange>, CrmError> {
         self.with(|crm| {
-            crm.tier_of(&CustomerId::new(customer)?)?
-                .map(to_json)
-                .transpose()
+            Ok(crm
+                .tier_of(&CustomerId::new(customer)?)?
+                .map(TierChange::from))
         })
     }
 
-    /// The compensation granted to a customer, as a JSON array.
-    pub fn compensations_of(&self, customer: String) -> Result<String, CrmError> {
-        self.with(|crm| to_json(crm.compensations_of(&CustomerId::new(customer)?)?))
+    /// The compensation granted to a customer, oldest first.
+    pub fn compensations_of(&self, customer: String) -> Result<Vec<CompensationGrant>, CrmError> {
+        self.typed(|crm| {
+            core(crm.compensations_of(&CustomerId::new(customer)?))?
+                .iter()
+                .map(CompensationGrant::from_core)
+                .collect()
+        })
     }
 
     /// Time per step, breaches, bottlenecks and workload of a definition, as JSON.

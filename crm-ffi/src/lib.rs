@@ -33,8 +33,8 @@ mod policy;
 mod records;
 
 pub use convert::{
-    Channel, CollectionStepKind, Direction, FindingKind, InteractionOutcome, LineAction, LineKind,
-    LineStatus, Purpose, Rounding, Severity, SlaState,
+    Channel, CollectionStepKind, CommitmentState, Direction, FindingKind, InteractionOutcome,
+    LineAction, LineKind, LineStatus, Purpose, Rounding, Severity, SlaState,
 };
 pub use engine::{
     Crm, DecisionOutcome, EntitlementDecision, Event, MatchedEntitlement, Meta, Reason, Remaining,
@@ -45,9 +45,10 @@ pub use obligation::{Ledger, payment_plan_charges_until};
 pub use policy::{CompensationPolicy, DecisionTable, ServicePolicy, TieringPolicy};
 pub use records::{
     ActionStatus, AgingReport, Agreement, AgreementLine, AgreementView, CollectionAction,
-    CollectionTarget, Customer, Customer360, EntityRef, Finding, InstanceStatus, Interaction,
-    LineStatusEntry, LineView, MoneyView, ProcessInstance, ProcessView, Reconciliation, SlaClock,
-    Statement, StatementCharge, TierView, UnpaidCharge,
+    CollectionTarget, Commitment, CompensationGrant, Customer, Customer360, EntityRef, Finding,
+    InstanceStatus, Interaction, LineStatusEntry, LineView, MoneyView, Party, ProcessInstance,
+    ProcessView, Reconciliation, SlaClock, Statement, StatementCharge, TierChange, TierView,
+    UnpaidCharge, UsageRecord,
 };
 
 /// An exact decimal, carried across the boundary as its plain string form (`"12.34"`).

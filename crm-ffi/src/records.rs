@@ -9,8 +9,8 @@
 //! payment plans; a 360 view's entitlements, commitments and sentiment trend).
 
 use crate::convert::{
-    Channel, CollectionStepKind, Direction, FindingKind, InteractionOutcome, LineAction, LineKind,
-    LineStatus, Purpose, Severity, SlaState,
+    Channel, CollectionStepKind, CommitmentState, Direction, FindingKind, InteractionOutcome,
+    LineAction, LineKind, LineStatus, Purpose, Severity, SlaState,
 };
 use crate::{BusinessDuration, CrmError, ExactDecimal, IsoDate, Money, from_instant};
 use serde::Serialize;
@@ -794,8 +794,8 @@ pub struct ProcessView {
     pub status: InstanceStatus,
 }
 
-/// Everything about one customer at an instant (the core's `Customer360`); the entitlements,
-/// open commitments and sentiment trend are in `json`.
+/// Everything about one customer at an instant (the core's `Customer360`); the entitlement
+/// statuses and the sentiment trend are in `json`.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Customer360 {
     /// The customer.
@@ -812,8 +812,8 @@ pub struct Customer360 {
     pub money: Option<MoneyView>,
     /// The open process instances.
     pub open_processes: Vec<ProcessView>,
-    /// The ids of the commitments open at the instant.
-    pub open_commitments: Vec<String>,
+    /// The commitments open at the instant.
+    pub open_commitments: Vec<Commitment>,
     /// Those of them past due.
     pub overdue_commitments: Vec<String>,
     /// The last interactions, newest first.
@@ -866,15 +866,238 @@ impl Customer360 {
                 aging: AgingReport::from(&m.aging),
             }),
             open_processes,
-            open_commitments: v
-                .open_commitments
-                .iter()
-                .map(|c| c.id.to_string())
-                .collect(),
+            open_commitments: all(&v.open_commitments, Commitment::from_core)?,
             overdue_commitments: strings(&v.overdue_commitments),
             interactions: all(&v.interactions, Interaction::from_core)?,
             alerts: all(&v.alerts, Finding::from_core)?,
             json: json(v)?,
+        })
+    }
+}
+
+// -- commitments, usage, tiers, compensation ------------------------------------------------------
+
+/// A party of a commitment: who made it, or who must keep it.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum Party {
+    /// A unit of the organisation (`back office`, `carrier catering`).
+    Organisation {
+        /// The unit.
+        unit: String,
+    },
+    /// An employee.
+    Employee {
+        /// The employee's actor id.
+        employee: String,
+    },
+    /// A channel partner.
+    Partner {
+        /// The partner's id.
+        partner: String,
+    },
+    /// The customer.
+    Customer {
+        /// The customer's id.
+        customer: String,
+    },
+}
+
+impl Party {
+    fn from_core(p: &crm_core::agreement::PartyRef) -> Out<Self> {
+        use crm_core::agreement::PartyRef as P;
+        #[allow(unreachable_patterns, reason = "the core enum may be non_exhaustive")]
+        match p {
+            P::Organisation { unit } => Ok(Party::Organisation { unit: unit.clone() }),
+            P::Employee { employee } => Ok(Party::Employee {
+                employee: employee.to_string(),
+            }),
+            P::Partner { partner } => Ok(Party::Partner {
+                partner: partner.to_string(),
+            }),
+            P::Customer { customer } => Ok(Party::Customer {
+                customer: customer.to_string(),
+            }),
+            other => Err(CrmError::Internal {
+                reason: format!("party {other:?} has no binding yet: update crm-ffi"),
+            }),
+        }
+    }
+}
+
+/// A promise made to a customer (the core's `Commitment`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Commitment {
+    /// The commitment's id.
+    pub id: String,
+    /// The customer it was made to.
+    pub customer: String,
+    /// The agreement it concerns, if any.
+    pub agreement: Option<String>,
+    /// What was promised.
+    pub description: String,
+    /// Who made it.
+    pub made_by: Party,
+    /// Who must keep it.
+    pub responsible: Party,
+    /// When it was made.
+    pub made_at: SystemTime,
+    /// When it is due.
+    pub due_at: SystemTime,
+    /// Open, kept, broken or cancelled.
+    pub state: CommitmentState,
+    /// When it was closed.
+    pub closed_at: Option<SystemTime>,
+    /// Why it was broken or cancelled.
+    pub close_reason: Option<String>,
+}
+
+impl Commitment {
+    pub(crate) fn from_core(c: &crm_core::agreement::Commitment) -> Out<Self> {
+        Ok(Commitment {
+            id: c.id.to_string(),
+            customer: c.customer.to_string(),
+            agreement: c.agreement.as_ref().map(ToString::to_string),
+            description: c.description.clone(),
+            made_by: Party::from_core(&c.made_by)?,
+            responsible: Party::from_core(&c.responsible)?,
+            made_at: from_instant(c.made_at),
+            due_at: from_instant(c.due_at),
+            state: CommitmentState::try_from(c.state)?,
+            closed_at: c.closed_at.map(from_instant),
+            close_reason: c.close_reason.clone(),
+        })
+    }
+}
+
+/// One use of an entitlement (the core's `UsageRecord`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct UsageRecord {
+    /// The usage id.
+    pub id: String,
+    /// The entitlement used.
+    pub entitlement: String,
+    /// Its agreement.
+    pub agreement: String,
+    /// Its line.
+    pub line: String,
+    /// The asset concerned, if any.
+    pub asset: Option<String>,
+    /// When it was used.
+    pub at: SystemTime,
+    /// How much was used (uses or units).
+    pub quantity: ExactDecimal,
+    /// The money used, for a money allowance.
+    pub amount: Option<Money>,
+    /// The channel it was asked on.
+    pub channel: Channel,
+    /// The exceptions that allowed it.
+    pub exceptions: Vec<String>,
+    /// When it was reversed, if it was.
+    pub reversed_at: Option<SystemTime>,
+    /// Who reversed it.
+    pub reversed_by: Option<String>,
+    /// Why it was reversed.
+    pub reversal_reason: Option<String>,
+}
+
+impl UsageRecord {
+    pub(crate) fn from_core(u: &crm_core::entitlement::UsageRecord) -> Out<Self> {
+        Ok(UsageRecord {
+            id: u.id.to_string(),
+            entitlement: u.entitlement.to_string(),
+            agreement: u.agreement.to_string(),
+            line: u.line.to_string(),
+            asset: u.asset.as_ref().map(ToString::to_string),
+            at: from_instant(u.at),
+            quantity: u.quantity,
+            amount: u.amount.map(Money::from),
+            channel: Channel::try_from(u.channel)?,
+            exceptions: strings(&u.exceptions),
+            reversed_at: u.reversed.as_ref().map(|r| from_instant(r.at)),
+            reversed_by: u.reversed.as_ref().map(|r| r.by.to_string()),
+            reversal_reason: u.reversed.as_ref().map(|r| r.reason.clone()),
+        })
+    }
+}
+
+/// A customer's change of tier (the core's `TierChanged`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct TierChange {
+    /// The customer.
+    pub customer: String,
+    /// The tier before (null: never tiered).
+    pub from: Option<String>,
+    /// The tier after.
+    pub to: String,
+    /// The tiering rule that matched, if any.
+    pub rule: Option<String>,
+    /// Why, as the tiering decision said.
+    pub reasons: Vec<String>,
+    /// When it changed.
+    pub at: SystemTime,
+}
+
+impl From<&crm_core::policy::TierChanged> for TierChange {
+    fn from(t: &crm_core::policy::TierChanged) -> Self {
+        TierChange {
+            customer: t.customer.to_string(),
+            from: t.from.clone(),
+            to: t.to.clone(),
+            rule: t.rule.clone(),
+            reasons: t.reasons.clone(),
+            at: from_instant(t.at),
+        }
+    }
+}
+
+/// Compensation granted for a complaint (the core's `CompensationGranted`); a waived fee is in
+/// `json`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct CompensationGrant {
+    /// The customer.
+    pub customer: String,
+    /// The complaint (an interaction id).
+    pub complaint: String,
+    /// True when the offer includes an apology.
+    pub apology: bool,
+    /// The credit granted, if any.
+    pub credit: Option<Money>,
+    /// The charge whose fee was waived, if any.
+    pub waived_charge: Option<String>,
+    /// True when a replacement is offered.
+    pub replacement: bool,
+    /// The offering of an upgrade, if one is offered.
+    pub upgrade: Option<String>,
+    /// The money value counted against the tier's cap.
+    pub value: Money,
+    /// The rule that decided.
+    pub rule: Option<String>,
+    /// Who approved, when approval was required.
+    pub approved_by: Option<String>,
+    /// The role approval was required from.
+    pub approver_role: Option<String>,
+    /// When it was granted.
+    pub at: SystemTime,
+    /// The whole grant as JSON.
+    pub json: String,
+}
+
+impl CompensationGrant {
+    pub(crate) fn from_core(g: &crm_core::policy::CompensationGranted) -> Out<Self> {
+        Ok(CompensationGrant {
+            customer: g.customer.to_string(),
+            complaint: g.complaint.to_string(),
+            apology: g.offer.apology,
+            credit: g.offer.credit.map(Money::from),
+            waived_charge: g.offer.fee_waiver.as_ref().map(|f| f.charge.to_string()),
+            replacement: g.offer.replacement,
+            upgrade: g.offer.upgrade.as_ref().map(ToString::to_string),
+            value: g.value.into(),
+            rule: g.rule.clone(),
+            approved_by: g.approved_by.as_ref().map(ToString::to_string),
+            approver_role: g.approver_role.clone(),
+            at: from_instant(g.at),
+            json: json(g)?,
         })
     }
 }

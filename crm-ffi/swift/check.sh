@@ -68,13 +68,19 @@ expect "$SRC" "open func reconcile(customer: String, from: IsoDate, to: IsoDate,
 expect "$SRC" "open func collectionActions(customer: String, policy: String, at: Date)throws  -> [CollectionAction]"
 expect "$SRC" "open func interaction(id: String)throws  -> Interaction"
 expect "$SRC" "open func interactionsOf(customer: String, lastN: Int32)throws  -> [Interaction]"
+expect "$SRC" "open func commitmentsOf(customer: String)throws  -> [Commitment]"
+expect "$SRC" "open func overdueCommitments(at: Date)throws  -> [Commitment]"
+expect "$SRC" "open func usage(id: String)throws  -> UsageRecord"
+expect "$SRC" "open func tierOf(customer: String)throws  -> TierChange?"
+expect "$SRC" "open func compensationsOf(customer: String)throws  -> [CompensationGrant]"
 for record in Customer Agreement AgreementLine LineStatusEntry Statement StatementCharge AgingReport \
     Reconciliation UnpaidCharge CollectionAction ProcessInstance InstanceStatus SlaClock Interaction \
-    Finding EntityRef Customer360 TierView AgreementView LineView MoneyView ProcessView; do
+    Finding EntityRef Customer360 TierView AgreementView LineView MoneyView ProcessView Commitment \
+    UsageRecord TierChange CompensationGrant; do
     expect "$SRC" "public struct $record"
 done
 for enum in CollectionTarget ActionStatus Channel Direction Purpose InteractionOutcome Severity \
-    FindingKind CollectionStepKind SlaState; do
+    FindingKind CollectionStepKind SlaState CommitmentState Party; do
     expect "$SRC" "public enum $enum"
 done
 expect "$OUT/crm_ffiFFI.h" "uniffi_crm_ffi_fn_func_money_split"

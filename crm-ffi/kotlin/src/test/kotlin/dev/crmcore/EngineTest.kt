@@ -178,11 +178,13 @@ class EngineTest {
                 "effect":{"type":"extend","until":"2026-03-02T17:00:00Z"},"approved_by":"supervisor-3",
                 "reason":"repair delayed","valid_from":"2026-02-15T10:00:00Z","valid_to":"2026-03-02T17:00:00Z"}}""")
             assertTrue(crm.exceptionsCovering("C1", scope, t("2026-02-20T00:00:00Z"), "A1").contains("EXT-1"))
-            assertTrue(crm.overdueCommitments(t("2026-02-17T00:00:00Z")).contains("LOAN-RETURN-1"))
+            assertEquals(listOf("LOAN-RETURN-1"), crm.overdueCommitments(t("2026-02-17T00:00:00Z")).map { it.id })
             crm.execute(World.meta("2026-02-21T10:00:00Z"), """{"type":"revoke_exception","exception":"EXT-1","reason":"found"}""")
             assertEquals("[]", crm.exceptionsCovering("C1", scope, t("2026-02-22T00:00:00Z"), null))
             crm.execute(World.meta("2026-02-22T10:00:00Z"), """{"type":"keep_commitment","commitment":"LOAN-RETURN-1"}""")
-            assertTrue(crm.commitmentsOf("C1").contains("\"state\":\"kept\""))
+            val kept = crm.commitmentsOf("C1").single()
+            assertEquals(CommitmentState.KEPT, kept.state)
+            assertEquals(t("2026-02-22T10:00:00Z"), kept.closedAt)
             assertThrows<CrmException.InvalidTransition> {
                 crm.execute(World.meta("2026-02-23T10:00:00Z"),
                     """{"type":"break_commitment","commitment":"LOAN-RETURN-1","reason":"late"}""")
@@ -218,9 +220,13 @@ class EngineTest {
             }
             assertTrue(denied.reasons.isNotEmpty())
             crm.execute(World.meta("2026-02-03T12:00:00Z"), """{"type":"reverse_usage","usage":"U-2","reason":"cancelled"}""")
-            assertTrue(crm.usage("U-2").contains("\"reversed\""))
+            val reversed = crm.usage("U-2")
+            assertEquals("cancelled", reversed.reversalReason)
+            assertEquals(t("2026-02-03T12:00:00Z"), reversed.reversedAt)
+            assertEquals(Channel.PHONE, reversed.channel)
+            assertEquals(0, reversed.quantity.compareTo(BigDecimal.ONE))
             assertEquals("L1.device_replacement", first.matched!!.entitlement)
-            assertTrue(crm.usageOf(first.matched!!.entitlement).contains("U-1"))
+            assertEquals(listOf("U-1", "U-2"), crm.usageOf(first.matched!!.entitlement).map { it.id })
 
             val batch = crm.checkEntitlements(List(3) { World.request() }, t("2026-02-04T10:00:00Z"))
             assertEquals(3, batch.size)

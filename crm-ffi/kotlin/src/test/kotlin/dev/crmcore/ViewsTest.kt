@@ -25,7 +25,7 @@ class ViewsTest {
             assertTrue(crm.serviceMeasures(t("2026-01-01T00:00:00Z"), at, null).startsWith("{"))
             assertTrue(crm.accountability(at).startsWith("{"))
             assertNull(crm.tierOf("C1"))
-            assertEquals("[]", crm.compensationsOf("C1"))
+            assertEquals(emptyList<CompensationGrant>(), crm.compensationsOf("C1"))
             assertEquals("[]", crm.paymentPlansOf("C1"))
         }
     }
