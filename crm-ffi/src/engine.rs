@@ -74,7 +74,7 @@ pub struct Meta {
 }
 
 impl Meta {
-    fn to_core(&self) -> Result<Metadata, CrmError> {
+    pub(crate) fn to_core(&self) -> Result<Metadata, CrmError> {
         let mut meta = Metadata::new(
             to_instant("at", self.at)?,
             core(ActorId::new(self.actor.as_str()))?,
@@ -285,6 +285,14 @@ impl Crm {
         })
     }
 
+    /// Executes a decoded envelope and returns its events.
+    pub(crate) fn execute_envelope(
+        &self,
+        envelope: &CommandEnvelope,
+    ) -> Result<Vec<Event>, CrmError> {
+        self.with(|crm| events_out(&crm.execute(envelope)?))
+    }
+
     /// Like `with`, for a query whose result is converted to a typed record (the conversion
     /// can fail with a binding error, not only a core one).
     fn typed<T>(
@@ -359,7 +367,7 @@ impl Crm {
             meta: meta.to_core()?,
             command: from_json(&command)?,
         };
-        self.with(|crm| events_out(&crm.execute(&envelope)?))
+        self.execute_envelope(&envelope)
     }
 
     /// Every event, oldest first.

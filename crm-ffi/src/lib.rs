@@ -25,6 +25,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 uniffi::setup_scaffolding!();
 
+mod command;
 mod convert;
 mod engine;
 mod error;
@@ -32,9 +33,10 @@ mod obligation;
 mod policy;
 mod records;
 
+pub use command::CrmCommand;
 pub use convert::{
     Channel, CollectionStepKind, CommitmentState, Direction, FindingKind, InteractionOutcome,
-    LineAction, LineKind, LineStatus, Purpose, Rounding, Severity, SlaState,
+    LineAction, LineKind, LineStatus, PaymentMethod, Purpose, Rounding, Severity, SlaState,
 };
 pub use engine::{
     Crm, DecisionOutcome, EntitlementDecision, Event, MatchedEntitlement, Meta, Reason, Remaining,

@@ -37,6 +37,7 @@ expect "$SRC" "open class Crm: CrmProtocol"
 expect "$SRC" "public static func replay(events: [Event])throws  -> Crm"
 expect "$SRC" "open func execute(meta: Meta, command: String)throws  -> [Event]"
 expect "$SRC" "open func executeJson(envelope: String)throws  -> String"
+expect "$SRC" "open func executeCommand(meta: Meta, command: CrmCommand)throws  -> [Event]"
 expect "$SRC" "open func events()throws  -> [Event]"
 expect "$SRC" "open func checkEntitlement(request: String, at: Date)throws  -> EntitlementDecision"
 expect "$SRC" "open func checkEntitlements(requests: [String], at: Date)throws  -> [EntitlementDecision]"
@@ -80,7 +81,7 @@ for record in Customer Agreement AgreementLine LineStatusEntry Statement Stateme
     expect "$SRC" "public struct $record"
 done
 for enum in CollectionTarget ActionStatus Channel Direction Purpose InteractionOutcome Severity \
-    FindingKind CollectionStepKind SlaState CommitmentState Party; do
+    FindingKind CollectionStepKind SlaState CommitmentState Party CrmCommand PaymentMethod; do
     expect "$SRC" "public enum $enum"
 done
 expect "$OUT/crm_ffiFFI.h" "uniffi_crm_ffi_fn_func_money_split"
