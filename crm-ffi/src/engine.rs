@@ -10,8 +10,9 @@
 //! and message stays in crm-core.
 
 use crate::records::{
-    AgingReport, Agreement, CollectionAction, Commitment, CompensationGrant, Customer, Customer360,
-    Finding, InstanceStatus, Interaction, ProcessInstance, Reconciliation, Statement, TierChange,
+    AccountabilityReport, AgingReport, Agreement, CollectionAction, Commitment, CompensationGrant,
+    Customer, Customer360, EntitlementStatus, Finding, InstanceStatus, Interaction, PaymentPlan,
+    ProcessInstance, ProcessReport, Reconciliation, ServiceMeasures, Statement, TierChange,
     UsageRecord,
 };
 use crate::{CrmError, ExactDecimal, IsoDate, core, from_instant, guard, to_instant};
@@ -194,6 +195,49 @@ pub struct Reason {
     pub json: String,
 }
 
+impl MatchedEntitlement {
+    pub(crate) fn from_core(m: &crm_core::entitlement::MatchedEntitlement) -> Self {
+        MatchedEntitlement {
+            entitlement: m.entitlement.to_string(),
+            agreement: m.agreement.to_string(),
+            line: m.line.to_string(),
+        }
+    }
+}
+
+impl Remaining {
+    pub(crate) fn from_core(r: &crm_core::entitlement::Remaining) -> Self {
+        Remaining {
+            limit: r.limit,
+            used: r.used,
+            remaining: r.remaining,
+            unit: r.unit.clone(),
+        }
+    }
+}
+
+impl Reason {
+    /// The reasons of a decision or an entitlement status, in order.
+    pub(crate) fn list(reasons: &[crm_core::entitlement::Reason]) -> crm_core::Result<Vec<Self>> {
+        reasons
+            .iter()
+            .map(|r| {
+                let value = serde_json::to_value(r)?;
+                let tag = value
+                    .get("type")
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                Ok(Reason {
+                    r#type: tag,
+                    message: r.message.clone(),
+                    json: value.to_string(),
+                })
+            })
+            .collect()
+    }
+}
+
 /// The answer to an entitlement check.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct EntitlementDecision {
@@ -225,41 +269,15 @@ impl EntitlementDecision {
             O::GrantedByException => DecisionOutcome::GrantedByException,
             O::Denied => DecisionOutcome::Denied,
         };
-        let reasons = d
-            .reasons
-            .iter()
-            .map(|r| {
-                let value = serde_json::to_value(r)?;
-                let tag = value
-                    .get("type")
-                    .and_then(serde_json::Value::as_str)
-                    .unwrap_or_default()
-                    .to_string();
-                Ok(Reason {
-                    r#type: tag,
-                    message: r.message.clone(),
-                    json: value.to_string(),
-                })
-            })
-            .collect::<crm_core::Result<Vec<_>>>()?;
         Ok(EntitlementDecision {
             outcome,
             code: d.code.clone(),
             at: from_instant(d.at),
             quantity: d.quantity,
-            matched: d.matched.as_ref().map(|m| MatchedEntitlement {
-                entitlement: m.entitlement.to_string(),
-                agreement: m.agreement.to_string(),
-                line: m.line.to_string(),
-            }),
-            remaining: d.remaining.as_ref().map(|r| Remaining {
-                limit: r.limit,
-                used: r.used,
-                remaining: r.remaining,
-                unit: r.unit.clone(),
-            }),
+            matched: d.matched.as_ref().map(MatchedEntitlement::from_core),
+            remaining: d.remaining.as_ref().map(Remaining::from_core),
             next_available: d.next_available.map(from_instant),
-            reasons,
+            reasons: Reason::list(&d.reasons)?,
             json: to_json(d)?,
         })
     }
@@ -501,18 +519,21 @@ impl Crm {
         })
     }
 
-    /// Every entitlement of a customer as it stands at `at`, as a JSON array; `standing` is the
-    /// customer's standing as JSON, if known.
+    /// Every entitlement of a customer as it stands at `at`; `standing` is the customer's
+    /// standing as JSON, if known (else the engine's own).
     pub fn entitlements_of(
         &self,
         customer: String,
         at: SystemTime,
         standing: Option<String>,
-    ) -> Result<String, CrmError> {
+    ) -> Result<Vec<EntitlementStatus>, CrmError> {
         let standing: Option<CustomerStanding> = standing.as_deref().map(from_json).transpose()?;
         let at = to_instant("at", at)?;
-        self.with(|crm| {
-            to_json(&crm.entitlements_of(&CustomerId::new(customer)?, standing.as_ref(), at)?)
+        self.typed(|crm| {
+            core(crm.entitlements_of(&CustomerId::new(customer)?, standing.as_ref(), at))?
+                .iter()
+                .map(EntitlementStatus::from_core)
+                .collect()
         })
     }
 
@@ -657,9 +678,14 @@ impl Crm {
         })
     }
 
-    /// The payment plans of a customer's agreements, as a JSON array.
-    pub fn payment_plans_of(&self, customer: String) -> Result<String, CrmError> {
-        self.with(|crm| to_json(&crm.payment_plans_of(&CustomerId::new(customer)?)?))
+    /// The payment plans of a customer's agreements.
+    pub fn payment_plans_of(&self, customer: String) -> Result<Vec<PaymentPlan>, CrmError> {
+        self.typed(|crm| {
+            core(crm.payment_plans_of(&CustomerId::new(customer)?))?
+                .into_iter()
+                .map(PaymentPlan::from_core)
+                .collect()
+        })
     }
 
     /// The collection actions due at `at` under a registered policy.
@@ -770,13 +796,13 @@ impl Crm {
         })
     }
 
-    /// Service measures over `[start, end)`, filtered by `filter` (JSON, optional), as JSON.
+    /// Service measures over `[start, end)`, filtered by `filter` (JSON, optional).
     pub fn service_measures(
         &self,
         start: SystemTime,
         end: SystemTime,
         filter: Option<String>,
-    ) -> Result<String, CrmError> {
+    ) -> Result<ServiceMeasures, CrmError> {
         let period = core(crm_core::TimeRange::new(
             to_instant("start", start)?,
             to_instant("end", end)?,
@@ -784,13 +810,13 @@ impl Crm {
         let filter: crm_core::measures::MeasureFilter = filter
             .as_deref()
             .map_or_else(|| Ok(Default::default()), from_json)?;
-        self.with(|crm| to_json(&crm.service_measures(&period, &filter)?))
+        self.typed(|crm| ServiceMeasures::from_core(&core(crm.service_measures(&period, &filter))?))
     }
 
-    /// Broken and overdue commitments by responsible party at `at`, as JSON.
-    pub fn accountability(&self, at: SystemTime) -> Result<String, CrmError> {
+    /// Broken and overdue commitments by responsible party at `at`.
+    pub fn accountability(&self, at: SystemTime) -> Result<AccountabilityReport, CrmError> {
         let at = to_instant("at", at)?;
-        self.with(|crm| to_json(&crm.accountability(at)?))
+        self.typed(|crm| AccountabilityReport::from_core(&core(crm.accountability(at))?))
     }
 
     /// The customer's last tier change (tier, rule, reasons), or null when never tiered.
@@ -812,9 +838,11 @@ impl Crm {
         })
     }
 
-    /// Time per step, breaches, bottlenecks and workload of a definition, as JSON.
-    pub fn process_report(&self, definition: String) -> Result<String, CrmError> {
-        self.with(|crm| to_json(&crm.process_report(&DefinitionId::new(definition)?)?))
+    /// Time per step, breaches, bottlenecks and workload of a definition.
+    pub fn process_report(&self, definition: String) -> Result<ProcessReport, CrmError> {
+        self.typed(|crm| {
+            ProcessReport::from_core(&core(crm.process_report(&DefinitionId::new(definition)?))?)
+        })
     }
 }
 

@@ -5,8 +5,8 @@
 //! (`java.math.BigDecimal` amounts), instants `SystemTime` (`java.time.Instant`, Swift
 //! `Date`), calendar dates [`IsoDate`] (`java.time.LocalDate`), enumerations the mirrors of
 //! `convert.rs`. The larger records also carry `json`, the core's JSON contract form of the
-//! whole value, for the parts not typed here (an agreement's term, signature, entitlements and
-//! payment plans; a 360 view's entitlements, commitments and sentiment trend).
+//! whole value, for the parts not typed here (an agreement's term and signature, a 360 view's
+//! sentiment trend, a payment plan's schedule, a process report's bottlenecks).
 
 use crate::convert::{
     Channel, CollectionStepKind, CommitmentState, Direction, FindingKind, InteractionOutcome,
@@ -794,8 +794,8 @@ pub struct ProcessView {
     pub status: InstanceStatus,
 }
 
-/// Everything about one customer at an instant (the core's `Customer360`); the entitlement
-/// statuses and the sentiment trend are in `json`.
+/// Everything about one customer at an instant (the core's `Customer360`); the sentiment
+/// trend is in `json`.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Customer360 {
     /// The customer.
@@ -808,6 +808,8 @@ pub struct Customer360 {
     pub tier: Option<TierView>,
     /// The agreements signed by the instant.
     pub agreements: Vec<AgreementView>,
+    /// The entitlements and what remains of each.
+    pub entitlements: Vec<EntitlementStatus>,
     /// Balance, overdue and aging; null without a ledger.
     pub money: Option<MoneyView>,
     /// The open process instances.
@@ -860,6 +862,7 @@ impl Customer360 {
                 since: t.since.map(from_instant),
             }),
             agreements,
+            entitlements: all(&v.entitlements, EntitlementStatus::from_core)?,
             money: v.money.as_ref().map(|m| MoneyView {
                 balance: m.balance.into(),
                 overdue: m.overdue.into(),
@@ -1098,6 +1101,412 @@ impl CompensationGrant {
             approver_role: g.approver_role.clone(),
             at: from_instant(g.at),
             json: json(g)?,
+        })
+    }
+}
+
+// -- entitlements, measures, accountability, process reports, payment plans -----------------------
+
+/// The serde tag (`type`) of a tagged core value, e.g. `quota` for an entitlement kind.
+fn tag_of<T: Serialize>(v: &T) -> Out<String> {
+    let value = serde_json::to_value(v).map_err(|e| CrmError::from(crm_core::Error::from(e)))?;
+    Ok(value
+        .get("type")
+        .and_then(serde_json::Value::as_str)
+        .or_else(|| value.as_str())
+        .unwrap_or_default()
+        .to_string())
+}
+
+/// An entitlement of a customer as it stands at an instant (the core's `EntitlementStatus`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct EntitlementStatus {
+    /// The entitlement code.
+    pub code: String,
+    /// The entitlement, its agreement and line.
+    pub source: crate::MatchedEntitlement,
+    /// Its kind's tag (`access`, `quota`, `service_level`, `money_allowance`,
+    /// `unit_allowance`); the kind's parameters are in `json`.
+    pub kind: String,
+    /// From when it is valid.
+    pub valid_from: SystemTime,
+    /// Until when it is valid, if it ends.
+    pub valid_to: Option<SystemTime>,
+    /// True when a request for one unit would be granted now.
+    pub usable: bool,
+    /// What remains in the window, for a counted entitlement.
+    pub remaining: Option<crate::Remaining>,
+    /// When a unit frees up next, if the window is used up.
+    pub next_available: Option<SystemTime>,
+    /// Why it is usable or not, in order.
+    pub reasons: Vec<crate::Reason>,
+    /// The whole status as JSON.
+    pub json: String,
+}
+
+impl EntitlementStatus {
+    pub(crate) fn from_core(e: &crm_core::entitlement::EntitlementStatus) -> Out<Self> {
+        Ok(EntitlementStatus {
+            code: e.code.clone(),
+            source: crate::MatchedEntitlement::from_core(&e.source),
+            kind: tag_of(&e.kind)?,
+            valid_from: from_instant(e.valid_from),
+            valid_to: e.valid_to.map(from_instant),
+            usable: e.usable,
+            remaining: e.remaining.as_ref().map(crate::Remaining::from_core),
+            next_available: e.next_available.map(from_instant),
+            reasons: crate::Reason::list(&e.reasons).map_err(CrmError::from)?,
+            json: json(e)?,
+        })
+    }
+}
+
+/// Service measures over a period (the core's `ServiceMeasures`); shares are fractions from 0
+/// to 1, null when nothing was counted.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ServiceMeasures {
+    /// Contacts in the period.
+    pub contacts: i64,
+    /// Of them, inbound.
+    pub inbound: i64,
+    /// Of them, outbound.
+    pub outbound: i64,
+    /// Inbound contacts offered to the organisation.
+    pub offered: i64,
+    /// Of them, answered.
+    pub answered: i64,
+    /// Of them, abandoned.
+    pub abandoned: i64,
+    /// Of them, still waiting.
+    pub waiting: i64,
+    /// Answered / offered.
+    pub answered_share: Option<ExactDecimal>,
+    /// Abandoned / offered.
+    pub abandoned_share: Option<ExactDecimal>,
+    /// Average speed of answer, in seconds.
+    pub average_speed_of_answer_seconds: Option<ExactDecimal>,
+    /// Contacts handled to the end.
+    pub handled: i64,
+    /// Average handling time, in seconds.
+    pub average_handling_time_seconds: Option<ExactDecimal>,
+    /// Resolved in the first contact.
+    pub resolved_first_contact: i64,
+    /// Resolved in the first contact / handled.
+    pub one_touch_resolution_share: Option<ExactDecimal>,
+    /// Transferred with the contact kept open.
+    pub transferred_warm: i64,
+    /// Transferred after the contact ended.
+    pub transferred_cold: i64,
+    /// Transferred / handled.
+    pub transfer_share: Option<ExactDecimal>,
+    /// Needing another contact.
+    pub follow_up_needed: i64,
+    /// Contacts with a sentiment.
+    pub sentiment_count: i64,
+    /// Their average sentiment.
+    pub average_sentiment: Option<ExactDecimal>,
+    /// Process instances with a resolution target.
+    pub sla_with_target: i64,
+    /// Of them, met.
+    pub sla_met: i64,
+    /// Of them, breached.
+    pub sla_breached: i64,
+    /// Met / with target.
+    pub sla_share: Option<ExactDecimal>,
+    /// Satisfaction answers.
+    pub csat_responses: i64,
+    /// Their average.
+    pub csat_average: Option<ExactDecimal>,
+    /// Answers per score, lowest first.
+    pub csat_distribution: Vec<i64>,
+    /// Recommendation answers.
+    pub nps_responses: i64,
+    /// Of them, promoters (9, 10).
+    pub nps_promoters: i64,
+    /// Of them, passives (7, 8).
+    pub nps_passives: i64,
+    /// Of them, detractors (0 to 6).
+    pub nps_detractors: i64,
+    /// The net promoter score.
+    pub nps_score: Option<ExactDecimal>,
+    /// The whole measures as JSON (period and filter included).
+    pub json: String,
+}
+
+impl ServiceMeasures {
+    pub(crate) fn from_core(m: &crm_core::measures::ServiceMeasures) -> Out<Self> {
+        Ok(ServiceMeasures {
+            contacts: signed(m.contacts),
+            inbound: signed(m.inbound),
+            outbound: signed(m.outbound),
+            offered: signed(m.offered),
+            answered: signed(m.answered),
+            abandoned: signed(m.abandoned),
+            waiting: signed(m.waiting),
+            answered_share: m.answered_share,
+            abandoned_share: m.abandoned_share,
+            average_speed_of_answer_seconds: m.average_speed_of_answer_seconds,
+            handled: signed(m.handled),
+            average_handling_time_seconds: m.average_handling_time_seconds,
+            resolved_first_contact: signed(m.resolved_first_contact),
+            one_touch_resolution_share: m.one_touch_resolution_share,
+            transferred_warm: signed(m.transferred_warm),
+            transferred_cold: signed(m.transferred_cold),
+            transfer_share: m.transfer_share,
+            follow_up_needed: signed(m.follow_up_needed),
+            sentiment_count: signed(m.sentiment_count),
+            average_sentiment: m.average_sentiment,
+            sla_with_target: signed(m.sla.with_target),
+            sla_met: signed(m.sla.met),
+            sla_breached: signed(m.sla.breached),
+            sla_share: m.sla.share,
+            csat_responses: signed(m.csat.responses),
+            csat_average: m.csat.average,
+            csat_distribution: m.csat.distribution.iter().map(|n| signed(*n)).collect(),
+            nps_responses: signed(m.nps.responses),
+            nps_promoters: signed(m.nps.promoters),
+            nps_passives: signed(m.nps.passives),
+            nps_detractors: signed(m.nps.detractors),
+            nps_score: m.nps.score,
+            json: json(m)?,
+        })
+    }
+}
+
+/// Commitments counted by how they stand (the core's accountability `Tally`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct CommitmentTally {
+    /// Open and not yet due.
+    pub open_on_time: i64,
+    /// Open and past due.
+    pub overdue: i64,
+    /// Kept by the due time.
+    pub kept_on_time: i64,
+    /// Kept after the due time.
+    pub kept_late: i64,
+    /// Broken.
+    pub broken: i64,
+    /// Cancelled.
+    pub cancelled: i64,
+}
+
+impl From<&crm_core::accountability::Tally> for CommitmentTally {
+    fn from(t: &crm_core::accountability::Tally) -> Self {
+        CommitmentTally {
+            open_on_time: signed(t.open_on_time),
+            overdue: signed(t.overdue),
+            kept_on_time: signed(t.kept_on_time),
+            kept_late: signed(t.kept_late),
+            broken: signed(t.broken),
+            cancelled: signed(t.cancelled),
+        }
+    }
+}
+
+/// One responsible party's record of commitments.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct PartyAccountability {
+    /// The party responsible.
+    pub responsible: Party,
+    /// Its commitments by how they stand.
+    pub counts: CommitmentTally,
+    /// Broken / its closed commitments.
+    pub broken_share: Option<ExactDecimal>,
+    /// Overdue / its open commitments.
+    pub overdue_share: Option<ExactDecimal>,
+    /// Its share of every broken commitment.
+    pub share_of_all_broken: Option<ExactDecimal>,
+    /// Its share of every overdue commitment.
+    pub share_of_all_overdue: Option<ExactDecimal>,
+    /// Its average delay, in seconds.
+    pub average_delay_seconds: Option<ExactDecimal>,
+    /// Its broken commitments.
+    pub broken: Vec<Commitment>,
+    /// Its overdue commitments.
+    pub overdue: Vec<Commitment>,
+}
+
+/// A partner's scorecard: promises it must keep and promises it made for others.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct PartnerScorecard {
+    /// The partner.
+    pub partner: String,
+    /// The commitments it is responsible for.
+    pub responsible: CommitmentTally,
+    /// Kept on time / its closed commitments.
+    pub on_time_share: Option<ExactDecimal>,
+    /// Its average delay, in seconds.
+    pub average_delay_seconds: Option<ExactDecimal>,
+    /// The commitments it made (whoever must keep them).
+    pub made: CommitmentTally,
+}
+
+/// Broken and overdue commitments by responsible party at an instant (the core's
+/// `AccountabilityReport`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AccountabilityReport {
+    /// The instant of the report.
+    pub at: SystemTime,
+    /// Every commitment by how it stands.
+    pub totals: CommitmentTally,
+    /// The average delay of every late commitment, in seconds.
+    pub average_delay_seconds: Option<ExactDecimal>,
+    /// Per responsible party.
+    pub parties: Vec<PartyAccountability>,
+    /// Per partner.
+    pub partners: Vec<PartnerScorecard>,
+}
+
+impl AccountabilityReport {
+    pub(crate) fn from_core(r: &crm_core::accountability::AccountabilityReport) -> Out<Self> {
+        let commitments = |lines: &[crm_core::accountability::CommitmentLine]| {
+            all(lines, |l| Commitment::from_core(&l.commitment))
+        };
+        Ok(AccountabilityReport {
+            at: from_instant(r.at),
+            totals: (&r.totals).into(),
+            average_delay_seconds: r.average_delay_seconds,
+            parties: all(&r.parties, |p| {
+                Ok(PartyAccountability {
+                    responsible: Party::from_core(&p.responsible)?,
+                    counts: (&p.counts).into(),
+                    broken_share: p.broken_share,
+                    overdue_share: p.overdue_share,
+                    share_of_all_broken: p.share_of_all_broken,
+                    share_of_all_overdue: p.share_of_all_overdue,
+                    average_delay_seconds: p.average_delay_seconds,
+                    broken: commitments(&p.broken)?,
+                    overdue: commitments(&p.overdue)?,
+                })
+            })?,
+            partners: r
+                .partners
+                .iter()
+                .map(|p| PartnerScorecard {
+                    partner: p.partner.to_string(),
+                    responsible: (&p.responsible).into(),
+                    on_time_share: p.on_time_share,
+                    average_delay_seconds: p.average_delay_seconds,
+                    made: (&p.made).into(),
+                })
+                .collect(),
+        })
+    }
+}
+
+/// Time in one step of a process definition across its instances.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct StepStats {
+    /// The step's id.
+    pub step: String,
+    /// Times the step was left.
+    pub count: i64,
+    /// Mean business time in the step.
+    pub mean: BusinessDuration,
+    /// Median.
+    pub p50: BusinessDuration,
+    /// 90th percentile.
+    pub p90: BusinessDuration,
+    /// Longest.
+    pub max: BusinessDuration,
+    /// Visits with a step target.
+    pub with_target: i64,
+    /// Of them, breached.
+    pub breached: i64,
+    /// Breached / with target.
+    pub breach_share: ExactDecimal,
+    /// Instances in the step now.
+    pub open: i64,
+}
+
+/// Time per step, breaches, bottlenecks and workload of a definition (the core's
+/// `ProcessReport`); bottlenecks and performers' workload are in `json`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ProcessReport {
+    /// The definition.
+    pub definition: String,
+    /// Its version.
+    pub version: i64,
+    /// Instances started.
+    pub instances: i64,
+    /// Of them, ended.
+    pub ended: i64,
+    /// Moves recorded.
+    pub moves: i64,
+    /// Instances with a resolution target.
+    pub resolution_with_target: i64,
+    /// Of them, breached.
+    pub resolution_breached: i64,
+    /// Breached / with target.
+    pub resolution_breach_share: ExactDecimal,
+    /// Per step.
+    pub steps: Vec<StepStats>,
+    /// The whole report as JSON.
+    pub json: String,
+}
+
+impl ProcessReport {
+    pub(crate) fn from_core(r: &crm_core::process::ProcessReport) -> Out<Self> {
+        Ok(ProcessReport {
+            definition: r.definition.to_string(),
+            version: i64::from(r.version),
+            instances: signed(r.instances),
+            ended: signed(r.ended),
+            moves: signed(r.moves),
+            resolution_with_target: signed(r.resolution_with_target),
+            resolution_breached: signed(r.resolution_breached),
+            resolution_breach_share: r.resolution_breach_share,
+            steps: r
+                .steps
+                .iter()
+                .map(|s| StepStats {
+                    step: s.step.clone(),
+                    count: signed(s.count),
+                    mean: s.mean.into(),
+                    p50: s.p50.into(),
+                    p90: s.p90.into(),
+                    max: s.max.into(),
+                    with_target: signed(s.with_target),
+                    breached: signed(s.breached),
+                    breach_share: s.breach_share,
+                    open: signed(s.open),
+                })
+                .collect(),
+            json: json(r)?,
+        })
+    }
+}
+
+/// What a customer owes for a line, and when (the core's `PaymentPlan`); the schedule is in
+/// `json`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct PaymentPlan {
+    /// The plan's id (`<line>.<code>` for plans a sale creates).
+    pub id: String,
+    /// The customer.
+    pub customer: String,
+    /// The agreement.
+    pub agreement: String,
+    /// The line, if any.
+    pub line: Option<String>,
+    /// What it pays for (`sale`, `service`, `consumption`).
+    pub payment_type: String,
+    /// The schedule's tag (`one_time`, `installments`, `recurring`, `usage`).
+    pub periodicity: String,
+    /// The whole plan as JSON.
+    pub json: String,
+}
+
+impl PaymentPlan {
+    pub(crate) fn from_core(p: &crm_core::obligation::PaymentPlan) -> Out<Self> {
+        Ok(PaymentPlan {
+            id: p.id.to_string(),
+            customer: p.customer_id.to_string(),
+            agreement: p.agreement_id.to_string(),
+            line: p.line_id.as_ref().map(ToString::to_string),
+            payment_type: tag_of(&p.payment_type)?,
+            periodicity: tag_of(&p.periodicity)?,
+            json: json(p)?,
         })
     }
 }

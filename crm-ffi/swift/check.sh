@@ -74,10 +74,16 @@ expect "$SRC" "open func overdueCommitments(at: Date)throws  -> [Commitment]"
 expect "$SRC" "open func usage(id: String)throws  -> UsageRecord"
 expect "$SRC" "open func tierOf(customer: String)throws  -> TierChange?"
 expect "$SRC" "open func compensationsOf(customer: String)throws  -> [CompensationGrant]"
+expect "$SRC" "open func entitlementsOf(customer: String, at: Date, standing: String?)throws  -> [EntitlementStatus]"
+expect "$SRC" "open func serviceMeasures(start: Date, end: Date, filter: String?)throws  -> ServiceMeasures"
+expect "$SRC" "open func accountability(at: Date)throws  -> AccountabilityReport"
+expect "$SRC" "open func processReport(definition: String)throws  -> ProcessReport"
+expect "$SRC" "open func paymentPlansOf(customer: String)throws  -> [PaymentPlan]"
 for record in Customer Agreement AgreementLine LineStatusEntry Statement StatementCharge AgingReport \
     Reconciliation UnpaidCharge CollectionAction ProcessInstance InstanceStatus SlaClock Interaction \
     Finding EntityRef Customer360 TierView AgreementView LineView MoneyView ProcessView Commitment \
-    UsageRecord TierChange CompensationGrant; do
+    UsageRecord TierChange CompensationGrant EntitlementStatus ServiceMeasures CommitmentTally \
+    PartyAccountability PartnerScorecard AccountabilityReport StepStats ProcessReport PaymentPlan; do
     expect "$SRC" "public struct $record"
 done
 for enum in CollectionTarget ActionStatus Channel Direction Purpose InteractionOutcome Severity \

@@ -234,7 +234,12 @@ class EngineTest {
 
             val sla = crm.serviceLevel("C1", "support", "normal", t("2026-02-04T10:00:00Z"))
             assertTrue(sla.contains("\"resolution\":{\"seconds\":28800}"), sla)
-            assertTrue(crm.entitlementsOf("C1", t("2026-02-04T10:00:00Z"), null).contains("device_replacement"))
+            val statuses = crm.entitlementsOf("C1", t("2026-02-04T10:00:00Z"), null)
+            assertEquals(listOf("device_replacement", "support"), statuses.map { it.code }.sorted())
+            val quota = statuses.single { it.code == "device_replacement" }
+            assertEquals("quota", quota.kind)
+            assertTrue(quota.usable, quota.reasons.toString())
+            assertEquals(0, quota.remaining!!.used.compareTo(BigDecimal.ONE), "U-2 was reversed; checks use nothing")
             assertThrows<CrmException.NotEntitled> { crm.serviceLevel("C1", "support", "urgent", t("2026-02-04T10:00:00Z")) }
         }
     }
@@ -266,7 +271,11 @@ class EngineTest {
             assertNull(crm.processOfInteraction("CHAT-0"))
             assertEquals(listOf("P-1"), crm.processesOf("C1").map { it.id })
             val id = Regex("\"id\":\"([^\"]+)\"").find(def)!!.groupValues[1]
-            assertTrue(crm.processReport(id).contains("\"instances\":1"))
+            val report = crm.processReport(id)
+            assertEquals(1L, report.instances)
+            assertEquals(if (instance.endedAt == null) 0L else 1L, report.ended)
+            assertEquals(3L, report.moves)
+            assertTrue(report.steps.isNotEmpty())
         }
     }
 

@@ -99,6 +99,11 @@ class FamiliesTest {
     fun `story 3 - installments, late and partial payments, collections, restriction and reconciliation`() {
         sold().use { crm ->
             assertEquals(listOf("L-DEV.device", "L-SVC.service"), crm.agreement("A3").paymentPlans)
+            val plans = crm.paymentPlansOf("C3")
+            assertEquals(listOf("L-DEV.device", "L-SVC.service"), plans.map { it.id })
+            assertEquals(listOf("sale", "service"), plans.map { it.paymentType })
+            assertEquals(listOf("installments", "recurring"), plans.map { it.periodicity })
+            assertEquals(listOf("L-DEV", "L-SVC"), plans.map { it.line })
             bill(crm, "2025-12-31")
             val device = crm.statement("C3", """{"type":"plan","plan_id":"L-DEV.device"}""")
             assertEquals(12, device.charges.size)
@@ -194,6 +199,11 @@ class FamiliesTest {
             assertMoney("0.00", view.money!!.balance)
             assertEquals(LineStatus.ACTIVE, view.agreements.single().lines.single { it.line == "L-SVC" }.status)
             assertEquals(listOf("L-DEV", "L-SVC"), view.agreements.single().activeLines.sorted())
+            val entitlement = view.entitlements.single()
+            assertEquals("access", entitlement.code)
+            assertEquals("access", entitlement.kind)
+            assertEquals("L-SVC", entitlement.source.line)
+            assertTrue(entitlement.usable, entitlement.reasons.toString())
             Crm.replay(crm.events()).use { again -> assertEquals(crm.stateJson(), again.stateJson()) }
         }
     }
@@ -367,7 +377,14 @@ class FamiliesTest {
             assertEquals(listOf("CALL-5"), view.interactions.map { it.id })
             assertEquals(listOf("P-1"), view.openProcesses.map { it.status.instance })
             assertEquals(findings, view.alerts)
-            assertTrue(crm.serviceMeasures(t("2026-03-01T00:00:00Z"), t("2026-03-10T00:00:00Z"), null).contains("\"csat\""))
+            val measures = crm.serviceMeasures(t("2026-03-01T00:00:00Z"), t("2026-03-10T00:00:00Z"), null)
+            assertEquals(2L, measures.contacts)
+            assertEquals(2L, measures.inbound)
+            assertEquals(1L, measures.transferredWarm)
+            assertEquals(1L, measures.csatResponses)
+            assertEquals(0, measures.csatAverage!!.compareTo(BigDecimal(4)))
+            assertEquals(1L, measures.npsPromoters)
+            assertEquals(0, measures.averageSentiment!!.compareTo(BigDecimal("-0.25")))
         }
     }
 

@@ -99,6 +99,12 @@ class StoriesTest {
             assertEquals(Party.Organisation("carrier catering"), meal.responsible)
             assertEquals(CommitmentState.BROKEN, meal.state)
             assertEquals("meal not loaded", meal.closeReason)
+            // who broke it: the carrier's catering, on a promise the travel agent made
+            val report = crm.accountability(t("2026-04-10T15:00:00Z"))
+            val carrier = report.parties.single { it.responsible == Party.Organisation("carrier catering") }
+            assertEquals(1L, carrier.counts.broken)
+            assertEquals(listOf("MEAL-1"), carrier.broken.map { it.id })
+            assertEquals(1L, report.partners.single { it.partner == "TRAVEL-AG" }.made.broken)
             crm.execute(World.meta("2026-04-10T14:00:00Z"), """{"type":"start_process","start":{"instance":"P-MEAL",
                 "interaction_kind":"complaint","customer":"C1","calendar":"support","interaction":"CALL-9"}}""")
             assertEquals("P-MEAL", crm.processOfInteraction("CALL-9")!!.id)
