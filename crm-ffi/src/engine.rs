@@ -10,10 +10,10 @@
 //! and message stays in crm-core.
 
 use crate::records::{
-    AccountabilityReport, AgingReport, Agreement, CollectionAction, Commitment, CompensationGrant,
-    Customer, Customer360, EntitlementStatus, Finding, InstanceStatus, Interaction, PaymentPlan,
-    ProcessInstance, ProcessReport, Reconciliation, ServiceMeasures, Statement, TierChange,
-    UsageRecord,
+    AccountabilityReport, AgingReport, Agreement, ApprovedException, CollectionAction, Commitment,
+    CompensationGrant, Customer, Customer360, EntitlementStatus, Finding, InstanceStatus,
+    Interaction, PaymentPlan, ProcessInstance, ProcessReport, Reconciliation, ServiceLevelTargets,
+    ServiceMeasures, Statement, TierChange, UsageRecord,
 };
 use crate::{CrmError, ExactDecimal, IsoDate, core, from_instant, guard, to_instant};
 use crm_core::engine::{CommandEnvelope, EventEnvelope, InMemoryStore, Metadata};
@@ -432,24 +432,27 @@ impl Crm {
     }
 
     /// The exceptions of `customer` covering `scope` (its JSON, `{"type": "commitment", ...}`)
-    /// of `agreement` (if given) at `at`, as a JSON array.
+    /// of `agreement` (if given) at `at`.
     pub fn exceptions_covering(
         &self,
         customer: String,
         scope: String,
         at: SystemTime,
         agreement: Option<String>,
-    ) -> Result<String, CrmError> {
+    ) -> Result<Vec<ApprovedException>, CrmError> {
         let scope: crm_core::agreement::ExceptionScope = from_json(&scope)?;
         let at = to_instant("at", at)?;
-        self.with(|crm| {
-            let agreement = agreement.map(AgreementId::new).transpose()?;
-            to_json(&crm.exceptions_covering(
-                &CustomerId::new(customer)?,
+        self.typed(|crm| {
+            let agreement = core(agreement.map(AgreementId::new).transpose())?;
+            core(crm.exceptions_covering(
+                &core(CustomerId::new(customer))?,
                 agreement.as_ref(),
                 &scope,
                 at,
-            )?)
+            ))?
+            .into_iter()
+            .map(ApprovedException::from_core)
+            .collect()
         })
     }
 
@@ -505,17 +508,22 @@ impl Crm {
         })
     }
 
-    /// The response and resolution targets for a request kind and priority, as JSON.
+    /// The response and resolution targets for a request kind and priority.
     pub fn service_level(
         &self,
         customer: String,
         code: String,
         priority: String,
         at: SystemTime,
-    ) -> Result<String, CrmError> {
+    ) -> Result<ServiceLevelTargets, CrmError> {
         let at = to_instant("at", at)?;
         self.with(|crm| {
-            to_json(&crm.service_level(&CustomerId::new(customer)?, &code, &priority, at)?)
+            Ok(ServiceLevelTargets::from(&crm.service_level(
+                &CustomerId::new(customer)?,
+                &code,
+                &priority,
+                at,
+            )?))
         })
     }
 

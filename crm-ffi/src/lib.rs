@@ -47,12 +47,12 @@ pub use obligation::{Ledger, payment_plan_charges_until};
 pub use policy::{CompensationPolicy, DecisionTable, ServicePolicy, TieringPolicy};
 pub use records::{
     AccountabilityReport, ActionStatus, AgingReport, Agreement, AgreementLine, AgreementView,
-    CollectionAction, CollectionTarget, Commitment, CommitmentTally, CompensationGrant, Customer,
-    Customer360, EntitlementStatus, EntityRef, Finding, InstanceStatus, Interaction,
-    LineStatusEntry, LineView, MoneyView, PartnerScorecard, Party, PartyAccountability,
-    PaymentPlan, ProcessInstance, ProcessReport, ProcessView, Reconciliation, ServiceMeasures,
-    SlaClock, Statement, StatementCharge, StepStats, TierChange, TierView, UnpaidCharge,
-    UsageRecord,
+    ApprovedException, CollectionAction, CollectionTarget, Commitment, CommitmentTally,
+    CompensationGrant, Customer, Customer360, EntitlementStatus, EntityRef, Finding,
+    InstanceStatus, Interaction, LedgerTotals, LineStatusEntry, LineView, MoneyView,
+    PartnerScorecard, Party, PartyAccountability, PaymentPlan, ProcessInstance, ProcessReport,
+    ProcessView, Reconciliation, ServiceLevelTargets, ServiceMeasures, SlaClock, Statement,
+    StatementCharge, StepStats, TierChange, TierView, UnpaidCharge, UsageRecord,
 };
 
 /// An exact decimal, carried across the boundary as its plain string form (`"12.34"`).

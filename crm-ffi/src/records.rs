@@ -1510,3 +1510,132 @@ impl PaymentPlan {
         })
     }
 }
+
+// -- service levels, exceptions, ledger totals ----------------------------------------------------
+
+/// The response and resolution targets for a request kind and priority (the core's
+/// `ServiceLevelTargets`): the shortest of the entitlement's, the tier's and the baseline's.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ServiceLevelTargets {
+    /// The service-level entitlement, its agreement and line.
+    pub source: crate::MatchedEntitlement,
+    /// The business calendar the targets run on.
+    pub calendar: String,
+    /// The priority asked for.
+    pub priority: String,
+    /// Time to first response.
+    pub response: BusinessDuration,
+    /// Time to resolution.
+    pub resolution: BusinessDuration,
+    /// The customer's tier, when policies took part.
+    pub tier: Option<String>,
+    /// Which targets the tier shortened (`response`, `resolution`).
+    pub shortened_by_tier: Vec<String>,
+    /// The tier policy's reasons.
+    pub tier_reasons: Vec<String>,
+}
+
+impl From<&crm_core::entitlement::ServiceLevelTargets> for ServiceLevelTargets {
+    fn from(s: &crm_core::entitlement::ServiceLevelTargets) -> Self {
+        ServiceLevelTargets {
+            source: crate::MatchedEntitlement::from_core(&s.source),
+            calendar: s.calendar.to_string(),
+            priority: s.priority.clone(),
+            response: s.response.into(),
+            resolution: s.resolution.into(),
+            tier: s.tier.clone(),
+            shortened_by_tier: s.shortened_by_tier.clone(),
+            tier_reasons: s.tier_reasons.clone(),
+        }
+    }
+}
+
+/// An approved exception (the core's `Exception`; named so in Kotlin it does not shadow
+/// `kotlin.Exception`). Its scope and effect are given by tag here and whole in `json`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ApprovedException {
+    /// The exception's id.
+    pub id: String,
+    /// The customer.
+    pub customer: String,
+    /// The agreement, if it concerns one.
+    pub agreement: Option<String>,
+    /// What it covers: `agreement`, `line`, `entitlement`, `payment_plan`, `charge`,
+    /// `commitment`, `process_step`.
+    pub scope: String,
+    /// What it does: `allow`, `suspend`, `extend`.
+    pub effect: String,
+    /// Until when an `extend` effect extends.
+    pub extended_until: Option<SystemTime>,
+    /// Who approved it.
+    pub approved_by: String,
+    /// Why.
+    pub reason: String,
+    /// From when it holds.
+    pub valid_from: SystemTime,
+    /// Until when it holds, if it ends.
+    pub valid_to: Option<SystemTime>,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<SystemTime>,
+    /// The whole exception as JSON.
+    pub json: String,
+}
+
+impl ApprovedException {
+    pub(crate) fn from_core(e: &crm_core::agreement::Exception) -> Out<Self> {
+        let extended_until = match &e.effect {
+            crm_core::agreement::ExceptionEffect::Extend { until } => Some(from_instant(*until)),
+            _ => None,
+        };
+        Ok(ApprovedException {
+            id: e.id.to_string(),
+            customer: e.customer.to_string(),
+            agreement: e.agreement.as_ref().map(ToString::to_string),
+            scope: tag_of(&e.scope)?,
+            effect: tag_of(&e.effect)?,
+            extended_until,
+            approved_by: e.approved_by.to_string(),
+            reason: e.reason.clone(),
+            valid_from: from_instant(e.valid_from),
+            valid_to: e.valid_to.map(from_instant),
+            revoked_at: e.revoked.as_ref().map(|r| from_instant(r.at)),
+            json: json(e)?,
+        })
+    }
+}
+
+/// The totals of a customer's ledger (the core's `LedgerTotals`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct LedgerTotals {
+    /// Every charge's amount.
+    pub charged: Money,
+    /// The signed sum of the adjustments.
+    pub adjustments: Money,
+    /// Payments received and not reversed.
+    pub received: Money,
+    /// Credits granted.
+    pub credited: Money,
+    /// Written off.
+    pub written_off: Money,
+    /// Still open on the charges.
+    pub open: Money,
+    /// What payments and credits brought in beyond what was applied.
+    pub credit_balance: Money,
+    /// What the customer owes (negative: what the customer has with us).
+    pub balance: Money,
+}
+
+impl From<&crm_core::obligation::LedgerTotals> for LedgerTotals {
+    fn from(t: &crm_core::obligation::LedgerTotals) -> Self {
+        LedgerTotals {
+            charged: t.charged.into(),
+            adjustments: t.adjustments.into(),
+            received: t.received.into(),
+            credited: t.credited.into(),
+            written_off: t.written_off.into(),
+            open: t.open.into(),
+            credit_balance: t.credit_balance.into(),
+            balance: t.balance.into(),
+        }
+    }
+}

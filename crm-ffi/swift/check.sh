@@ -79,11 +79,15 @@ expect "$SRC" "open func serviceMeasures(start: Date, end: Date, filter: String?
 expect "$SRC" "open func accountability(at: Date)throws  -> AccountabilityReport"
 expect "$SRC" "open func processReport(definition: String)throws  -> ProcessReport"
 expect "$SRC" "open func paymentPlansOf(customer: String)throws  -> [PaymentPlan]"
+expect "$SRC" "open func serviceLevel(customer: String, code: String, priority: String, at: Date)throws  -> ServiceLevelTargets"
+expect "$SRC" "open func exceptionsCovering(customer: String, scope: String, at: Date, agreement: String?)throws  -> [ApprovedException]"
+expect "$SRC" "open func totals()throws  -> LedgerTotals"
 for record in Customer Agreement AgreementLine LineStatusEntry Statement StatementCharge AgingReport \
     Reconciliation UnpaidCharge CollectionAction ProcessInstance InstanceStatus SlaClock Interaction \
     Finding EntityRef Customer360 TierView AgreementView LineView MoneyView ProcessView Commitment \
     UsageRecord TierChange CompensationGrant EntitlementStatus ServiceMeasures CommitmentTally \
-    PartyAccountability PartnerScorecard AccountabilityReport StepStats ProcessReport PaymentPlan; do
+    PartyAccountability PartnerScorecard AccountabilityReport StepStats ProcessReport PaymentPlan \
+    ServiceLevelTargets ApprovedException LedgerTotals; do
     expect "$SRC" "public struct $record"
 done
 for enum in CollectionTarget ActionStatus Channel Direction Purpose InteractionOutcome Severity \

@@ -177,10 +177,15 @@ class EngineTest {
                 "exception":{"id":"EXT-1","customer":"C1","agreement":"A1","scope":$scope,
                 "effect":{"type":"extend","until":"2026-03-02T17:00:00Z"},"approved_by":"supervisor-3",
                 "reason":"repair delayed","valid_from":"2026-02-15T10:00:00Z","valid_to":"2026-03-02T17:00:00Z"}}""")
-            assertTrue(crm.exceptionsCovering("C1", scope, t("2026-02-20T00:00:00Z"), "A1").contains("EXT-1"))
+            val extension = crm.exceptionsCovering("C1", scope, t("2026-02-20T00:00:00Z"), "A1").single()
+            assertEquals("EXT-1", extension.id)
+            assertEquals("commitment", extension.scope)
+            assertEquals("extend", extension.effect)
+            assertEquals(t("2026-03-02T17:00:00Z"), extension.extendedUntil)
+            assertEquals("supervisor-3", extension.approvedBy)
             assertEquals(listOf("LOAN-RETURN-1"), crm.overdueCommitments(t("2026-02-17T00:00:00Z")).map { it.id })
             crm.execute(World.meta("2026-02-21T10:00:00Z"), """{"type":"revoke_exception","exception":"EXT-1","reason":"found"}""")
-            assertEquals("[]", crm.exceptionsCovering("C1", scope, t("2026-02-22T00:00:00Z"), null))
+            assertEquals(emptyList<ApprovedException>(), crm.exceptionsCovering("C1", scope, t("2026-02-22T00:00:00Z"), null))
             crm.execute(World.meta("2026-02-22T10:00:00Z"), """{"type":"keep_commitment","commitment":"LOAN-RETURN-1"}""")
             val kept = crm.commitmentsOf("C1").single()
             assertEquals(CommitmentState.KEPT, kept.state)
@@ -233,7 +238,11 @@ class EngineTest {
             assertTrue(batch.all { it.outcome == DecisionOutcome.GRANTED && it.remaining!!.remaining.signum() == 0 })
 
             val sla = crm.serviceLevel("C1", "support", "normal", t("2026-02-04T10:00:00Z"))
-            assertTrue(sla.contains("\"resolution\":{\"seconds\":28800}"), sla)
+            assertEquals(BusinessDuration(28800), sla.resolution, sla.toString())
+            assertEquals(BusinessDuration(3600), sla.response)
+            assertEquals("support", sla.calendar)
+            assertEquals("L1.support", sla.source.entitlement)
+            assertNull(sla.tier)
             val statuses = crm.entitlementsOf("C1", t("2026-02-04T10:00:00Z"), null)
             assertEquals(listOf("device_replacement", "support"), statuses.map { it.code }.sorted())
             val quota = statuses.single { it.code == "device_replacement" }
