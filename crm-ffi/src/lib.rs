@@ -48,11 +48,12 @@ pub use policy::{CompensationPolicy, DecisionTable, ServicePolicy, TieringPolicy
 pub use records::{
     AccountabilityReport, ActionStatus, AgingReport, Agreement, AgreementLine, AgreementView,
     ApprovedException, CollectionAction, CollectionTarget, Commitment, CommitmentTally,
-    CompensationGrant, Customer, Customer360, EntitlementStatus, EntityRef, Finding,
-    InstanceStatus, Interaction, LedgerTotals, LineStatusEntry, LineView, MoneyView,
+    CompensationDecision, CompensationGrant, Customer, Customer360, EntitlementStatus, EntityRef,
+    Finding, InstanceStatus, Interaction, LedgerTotals, LineStatusEntry, LineView, MoneyView,
     PartnerScorecard, Party, PartyAccountability, PaymentPlan, ProcessInstance, ProcessReport,
     ProcessView, Reconciliation, ServiceLevelTargets, ServiceMeasures, SlaClock, Statement,
-    StatementCharge, StepStats, TierChange, TierView, UnpaidCharge, UsageRecord,
+    StatementCharge, StepStats, TierChange, TierDecision, TierView, TieringBatch, TieringFailure,
+    UnpaidCharge, UsageRecord,
 };
 
 /// An exact decimal, carried across the boundary as its plain string form (`"12.34"`).

@@ -1639,3 +1639,144 @@ impl From<&crm_core::obligation::LedgerTotals> for LedgerTotals {
         }
     }
 }
+
+// -- policy decisions -----------------------------------------------------------------------------
+
+/// A tiering decision for one customer (the core's `TierDecision`); the matched conditions are
+/// in `json`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct TierDecision {
+    /// The customer.
+    pub customer: String,
+    /// The tier decided.
+    pub tier: String,
+    /// The tier before, if any.
+    pub previous: Option<String>,
+    /// True when the tier differs from `previous`.
+    pub changed: bool,
+    /// The rule that matched (null: the baseline tier).
+    pub rule: Option<String>,
+    /// Why, in words.
+    pub reasons: Vec<String>,
+    /// The instant of the decision.
+    pub at: SystemTime,
+    /// The whole decision as JSON.
+    pub json: String,
+}
+
+impl TierDecision {
+    pub(crate) fn from_core(d: &crm_core::policy::TierDecision) -> Out<Self> {
+        Ok(TierDecision {
+            customer: d.customer.to_string(),
+            tier: d.tier.clone(),
+            previous: d.previous.clone(),
+            changed: d.changed,
+            rule: d.rule.clone(),
+            reasons: d.reasons.clone(),
+            at: from_instant(d.at),
+            json: json(d)?,
+        })
+    }
+}
+
+/// A customer a tiering batch could not decide, and why.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct TieringFailure {
+    /// The customer.
+    pub customer: String,
+    /// The error's kind tag (`validation`, `not_found`, ... as in docs/errors.md).
+    pub kind: String,
+    /// The core's message.
+    pub detail: String,
+}
+
+/// The decisions of a tiering batch, in input order, and the customers it could not decide.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct TieringBatch {
+    /// One decision per customer decided.
+    pub decisions: Vec<TierDecision>,
+    /// One failure per customer not decided.
+    pub failures: Vec<TieringFailure>,
+}
+
+impl TieringBatch {
+    pub(crate) fn from_core(b: &crm_core::policy::TieringBatch) -> Out<Self> {
+        Ok(TieringBatch {
+            decisions: all(&b.decisions, TierDecision::from_core)?,
+            failures: all(&b.failures, |f| {
+                Ok(TieringFailure {
+                    customer: f.customer.to_string(),
+                    kind: tag_of(&f.error.kind())?,
+                    detail: f.error.to_string(),
+                })
+            })?,
+        })
+    }
+}
+
+/// The compensation decided for a complaint (the core's `CompensationDecision`); the offer
+/// proposed before the cap, the cap and the matched conditions are in `json`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct CompensationDecision {
+    /// The customer.
+    pub customer: String,
+    /// The complaint (an interaction id).
+    pub complaint: String,
+    /// The customer's tier.
+    pub tier: String,
+    /// The rule that decided, if any.
+    pub rule: Option<String>,
+    /// True when the offer includes an apology.
+    pub apology: bool,
+    /// The credit offered, if any.
+    pub credit: Option<Money>,
+    /// The charge whose fee is waived, if any.
+    pub waived_charge: Option<String>,
+    /// True when a replacement is offered.
+    pub replacement: bool,
+    /// The offering of an upgrade, if one is offered.
+    pub upgrade: Option<String>,
+    /// True when the cap reduced the proposed offer.
+    pub reduced: bool,
+    /// The money value of the offer, counted against the cap.
+    pub value: Money,
+    /// Granted already in the cap's period.
+    pub granted_in_period: Money,
+    /// What the cap leaves after this offer.
+    pub cap_remaining: Money,
+    /// The role whose approval the offer needs, if any.
+    pub approval_role: Option<String>,
+    /// Why approval is needed, if it is.
+    pub approval_reason: Option<String>,
+    /// Why, in words.
+    pub reasons: Vec<String>,
+    /// The instant of the decision.
+    pub at: SystemTime,
+    /// The whole decision as JSON.
+    pub json: String,
+}
+
+impl CompensationDecision {
+    pub(crate) fn from_core(d: &crm_core::policy::CompensationDecision) -> Out<Self> {
+        Ok(CompensationDecision {
+            customer: d.customer.to_string(),
+            complaint: d.complaint.to_string(),
+            tier: d.tier.clone(),
+            rule: d.rule.clone(),
+            apology: d.offer.apology,
+            credit: d.offer.credit.map(Money::from),
+            waived_charge: d.offer.fee_waiver.as_ref().map(|f| f.charge.to_string()),
+            replacement: d.offer.replacement,
+            upgrade: d.offer.upgrade.as_ref().map(ToString::to_string),
+            reduced: d.reduced,
+            value: d.value.into(),
+            granted_in_period: d.granted_in_period.into(),
+            cap_remaining: d.cap_remaining.into(),
+            approval_role: d.approval.as_ref().map(|a| a.role.clone()),
+            approval_reason: d.approval.as_ref().map(|a| a.reason.clone()),
+            reasons: d.reasons.clone(),
+            at: from_instant(d.at),
+            json: json(d)?,
+        })
+    }
+}

@@ -49,7 +49,8 @@ expect "$SRC" "public struct Meta"
 expect "$SRC" "public enum DecisionOutcome"
 expect "$SRC" "open class DecisionTable: DecisionTableProtocol"
 expect "$SRC" "open class TieringPolicy: TieringPolicyProtocol"
-expect "$SRC" "open func assignTiers(customers: String, at: Date)throws  -> String"
+expect "$SRC" "open func assignTiers(customers: String, at: Date)throws  -> TieringBatch"
+expect "$SRC" "open func assignTier(measures: String, at: Date, previous: String?)throws  -> TierDecision"
 expect "$SRC" "open class ServicePolicy: ServicePolicyProtocol"
 expect "$SRC" "open class Ledger: LedgerProtocol"
 expect "$SRC" "open func customer360(customer: String, at: Date, lastN: Int32)throws  -> Customer360"
@@ -57,7 +58,7 @@ expect "$SRC" "open func audit(customer: String, at: Date)throws  -> [Finding]"
 expect "$SRC" "open func collectionActionsBatch(customers: [String], policy: String, at: Date)throws  -> [[CollectionAction]]"
 expect "$SRC" "open func recordPayment(payment: String)throws  -> String"
 expect "$SRC" "open func balance()throws  -> Money"
-expect "$SRC" "open func decide(complaint: String, customer: String, granted: String, cap: String, at: Date)throws  -> String"
+expect "$SRC" "open func decide(complaint: String, customer: String, granted: String, cap: String, at: Date)throws  -> CompensationDecision"
 expect "$SRC" "open func customer(id: String)throws  -> Customer"
 expect "$SRC" "open func agreement(id: String)throws  -> Agreement"
 expect "$SRC" "open func agreementsOf(customer: String)throws  -> [Agreement]"
@@ -87,7 +88,8 @@ for record in Customer Agreement AgreementLine LineStatusEntry Statement Stateme
     Finding EntityRef Customer360 TierView AgreementView LineView MoneyView ProcessView Commitment \
     UsageRecord TierChange CompensationGrant EntitlementStatus ServiceMeasures CommitmentTally \
     PartyAccountability PartnerScorecard AccountabilityReport StepStats ProcessReport PaymentPlan \
-    ServiceLevelTargets ApprovedException LedgerTotals; do
+    ServiceLevelTargets ApprovedException LedgerTotals TierDecision TieringFailure TieringBatch \
+    CompensationDecision; do
     expect "$SRC" "public struct $record"
 done
 for enum in CollectionTarget ActionStatus Channel Direction Purpose InteractionOutcome Severity \

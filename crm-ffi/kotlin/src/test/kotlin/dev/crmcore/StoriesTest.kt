@@ -75,8 +75,12 @@ class StoriesTest {
                         """{"id":"CALLBACK-1","category":"callback","severity":"low","commitment_broken":true}""",
                         """{"customer":"C1","tier":"standard","value":{"amount":"500.00","currency":"EUR"}}""",
                         "[]", service.compensationCap("standard"), t("2026-02-23T09:05:00Z"))
-                    assertTrue(offer.contains("\"credit\":{\"amount\":\"20.00\",\"currency\":\"EUR\"}"), offer)
-                    assertTrue(offer.contains("\"rule\":\"C1\""))
+                    assertEquals(moneyParse("20.00", "EUR"), offer.credit, offer.toString())
+                    assertEquals("C1", offer.rule)
+                    assertEquals("standard", offer.tier)
+                    assertEquals(false, offer.reduced)
+                    assertEquals(null, offer.approvalRole, "20.00 is under the 75.00 approval threshold")
+                    assertEquals(moneyParse("30.00", "EUR"), offer.capRemaining, "the standard cap is 50.00")
                 }
             }
         }
@@ -115,7 +119,10 @@ class StoriesTest {
     fun `story 4 - low revenue, large potential - a preferred tier and its shorter SLA`() {
         TieringPolicy(Policies.TIERING).use { tiering ->
             val d = tiering.assignTier(Policies.measures("SMB-1", "3000.00", "250000.00"), t("2026-03-01T00:00:00Z"), "standard")
-            assertTrue(d.contains("\"tier\":\"gold\"") && d.contains("\"rule\":\"R3\"") && d.contains("\"changed\":true"), d)
+            assertEquals("gold", d.tier)
+            assertEquals("R3", d.rule)
+            assertEquals("standard", d.previous)
+            assertTrue(d.changed, d.toString())
             ServicePolicy(Policies.SERVICE).use { service ->
                 val gold = service.targets("gold", "complaint", """{"resolution":{"seconds":28800}}""")
                 assertTrue(gold.contains("\"resolution\":{\"seconds\":14400}"), gold)
@@ -123,10 +130,16 @@ class StoriesTest {
                 assertTrue(standard.contains("\"resolution\":{\"seconds\":28800}"), standard)
                 assertTrue(service.routingPriority("gold") > service.routingPriority("standard"))
             }
+            val usd = Policies.measures("USD-1", "1.00", "0.00").replace("\"EUR\"", "\"USD\"")
             val batch = tiering.assignTiers("[" + (1..50).joinToString(",") {
                 """{"measures":${Policies.measures("C$it", "200000.00", "0.00")}}"""
-            } + "]", t("2026-03-01T00:00:00Z"))
-            assertEquals(50, Regex("\"tier\":\"platinum\"").findAll(batch).count())
+            } + """,{"measures":$usd}]""", t("2026-03-01T00:00:00Z"))
+            val failure = batch.failures.single()
+            assertEquals("USD-1", failure.customer)
+            assertTrue(failure.kind in setOf("currency_mismatch", "validation"), failure.toString())
+            assertTrue(failure.detail.contains("USD"), failure.detail)
+            assertEquals(50, batch.decisions.count { it.tier == "platinum" })
+            assertEquals((1..50).map { "C$it" }, batch.decisions.map { it.customer })
         }
     }
 
