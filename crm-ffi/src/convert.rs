@@ -275,6 +275,40 @@ mirror_enum!(
     }
 );
 
+mirror_enum!(
+    /// Where a commitment stands.
+    CommitmentState, crm_core::agreement::CommitmentState, {
+        /// Not yet kept, broken or cancelled.
+        Open,
+        /// Kept.
+        Kept,
+        /// Broken.
+        Broken,
+        /// Cancelled.
+        Cancelled,
+    }
+);
+
+mirror_enum!(
+    /// How a payment was made.
+    PaymentMethod, crm_core::obligation::PaymentMethod, {
+        /// Cash at a branch or agent.
+        Cash,
+        /// A card.
+        Card,
+        /// A bank transfer.
+        BankTransfer,
+        /// A direct debit.
+        DirectDebit,
+        /// A cheque.
+        Cheque,
+        /// A wallet (mobile or online).
+        Wallet,
+        /// Any other way.
+        Other,
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,8 +10,10 @@
 //! and message stays in crm-core.
 
 use crate::records::{
-    AgingReport, Agreement, CollectionAction, Customer, Customer360, Finding, InstanceStatus,
-    Interaction, ProcessInstance, Reconciliation, Statement,
+    AccountabilityReport, AgingReport, Agreement, ApprovedException, CollectionAction, Commitment,
+    CompensationGrant, Customer, Customer360, EntitlementStatus, Finding, InstanceStatus,
+    Interaction, PaymentPlan, ProcessInstance, ProcessReport, Reconciliation, ServiceLevelTargets,
+    ServiceMeasures, Statement, TierChange, UsageRecord,
 };
 use crate::{CrmError, ExactDecimal, IsoDate, core, from_instant, guard, to_instant};
 use crm_core::engine::{CommandEnvelope, EventEnvelope, InMemoryStore, Metadata};
@@ -73,7 +75,7 @@ pub struct Meta {
 }
 
 impl Meta {
-    fn to_core(&self) -> Result<Metadata, CrmError> {
+    pub(crate) fn to_core(&self) -> Result<Metadata, CrmError> {
         let mut meta = Metadata::new(
             to_instant("at", self.at)?,
             core(ActorId::new(self.actor.as_str()))?,
@@ -193,6 +195,49 @@ pub struct Reason {
     pub json: String,
 }
 
+impl MatchedEntitlement {
+    pub(crate) fn from_core(m: &crm_core::entitlement::MatchedEntitlement) -> Self {
+        MatchedEntitlement {
+            entitlement: m.entitlement.to_string(),
+            agreement: m.agreement.to_string(),
+            line: m.line.to_string(),
+        }
+    }
+}
+
+impl Remaining {
+    pub(crate) fn from_core(r: &crm_core::entitlement::Remaining) -> Self {
+        Remaining {
+            limit: r.limit,
+            used: r.used,
+            remaining: r.remaining,
+            unit: r.unit.clone(),
+        }
+    }
+}
+
+impl Reason {
+    /// The reasons of a decision or an entitlement status, in order.
+    pub(crate) fn list(reasons: &[crm_core::entitlement::Reason]) -> crm_core::Result<Vec<Self>> {
+        reasons
+            .iter()
+            .map(|r| {
+                let value = serde_json::to_value(r)?;
+                let tag = value
+                    .get("type")
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                Ok(Reason {
+                    r#type: tag,
+                    message: r.message.clone(),
+                    json: value.to_string(),
+                })
+            })
+            .collect()
+    }
+}
+
 /// The answer to an entitlement check.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct EntitlementDecision {
@@ -224,41 +269,15 @@ impl EntitlementDecision {
             O::GrantedByException => DecisionOutcome::GrantedByException,
             O::Denied => DecisionOutcome::Denied,
         };
-        let reasons = d
-            .reasons
-            .iter()
-            .map(|r| {
-                let value = serde_json::to_value(r)?;
-                let tag = value
-                    .get("type")
-                    .and_then(serde_json::Value::as_str)
-                    .unwrap_or_default()
-                    .to_string();
-                Ok(Reason {
-                    r#type: tag,
-                    message: r.message.clone(),
-                    json: value.to_string(),
-                })
-            })
-            .collect::<crm_core::Result<Vec<_>>>()?;
         Ok(EntitlementDecision {
             outcome,
             code: d.code.clone(),
             at: from_instant(d.at),
             quantity: d.quantity,
-            matched: d.matched.as_ref().map(|m| MatchedEntitlement {
-                entitlement: m.entitlement.to_string(),
-                agreement: m.agreement.to_string(),
-                line: m.line.to_string(),
-            }),
-            remaining: d.remaining.as_ref().map(|r| Remaining {
-                limit: r.limit,
-                used: r.used,
-                remaining: r.remaining,
-                unit: r.unit.clone(),
-            }),
+            matched: d.matched.as_ref().map(MatchedEntitlement::from_core),
+            remaining: d.remaining.as_ref().map(Remaining::from_core),
             next_available: d.next_available.map(from_instant),
-            reasons,
+            reasons: Reason::list(&d.reasons)?,
             json: to_json(d)?,
         })
     }
@@ -282,6 +301,14 @@ impl Crm {
             let mut crm = self.inner.lock().map_err(|_| CrmError::poisoned())?;
             core(f(&mut crm))
         })
+    }
+
+    /// Executes a decoded envelope and returns its events.
+    pub(crate) fn execute_envelope(
+        &self,
+        envelope: &CommandEnvelope,
+    ) -> Result<Vec<Event>, CrmError> {
+        self.with(|crm| events_out(&crm.execute(envelope)?))
     }
 
     /// Like `with`, for a query whose result is converted to a typed record (the conversion
@@ -358,7 +385,7 @@ impl Crm {
             meta: meta.to_core()?,
             command: from_json(&command)?,
         };
-        self.with(|crm| events_out(&crm.execute(&envelope)?))
+        self.execute_envelope(&envelope)
     }
 
     /// Every event, oldest first.
@@ -405,36 +432,49 @@ impl Crm {
     }
 
     /// The exceptions of `customer` covering `scope` (its JSON, `{"type": "commitment", ...}`)
-    /// of `agreement` (if given) at `at`, as a JSON array.
+    /// of `agreement` (if given) at `at`.
     pub fn exceptions_covering(
         &self,
         customer: String,
         scope: String,
         at: SystemTime,
         agreement: Option<String>,
-    ) -> Result<String, CrmError> {
+    ) -> Result<Vec<ApprovedException>, CrmError> {
         let scope: crm_core::agreement::ExceptionScope = from_json(&scope)?;
         let at = to_instant("at", at)?;
-        self.with(|crm| {
-            let agreement = agreement.map(AgreementId::new).transpose()?;
-            to_json(&crm.exceptions_covering(
-                &CustomerId::new(customer)?,
+        self.typed(|crm| {
+            let agreement = core(agreement.map(AgreementId::new).transpose())?;
+            core(crm.exceptions_covering(
+                &core(CustomerId::new(customer))?,
                 agreement.as_ref(),
                 &scope,
                 at,
-            )?)
+            ))?
+            .into_iter()
+            .map(ApprovedException::from_core)
+            .collect()
         })
     }
 
-    /// The commitments made to a customer in id order, as a JSON array.
-    pub fn commitments_of(&self, customer: String) -> Result<String, CrmError> {
-        self.with(|crm| to_json(&crm.commitments_of(&CustomerId::new(customer)?)?))
+    /// The commitments made to a customer in id order.
+    pub fn commitments_of(&self, customer: String) -> Result<Vec<Commitment>, CrmError> {
+        self.typed(|crm| {
+            core(crm.commitments_of(&CustomerId::new(customer)?))?
+                .into_iter()
+                .map(Commitment::from_core)
+                .collect()
+        })
     }
 
-    /// Every open commitment past its due time at `at`, as a JSON array.
-    pub fn overdue_commitments(&self, at: SystemTime) -> Result<String, CrmError> {
+    /// Every open commitment past its due time at `at`.
+    pub fn overdue_commitments(&self, at: SystemTime) -> Result<Vec<Commitment>, CrmError> {
         let at = to_instant("at", at)?;
-        self.with(|crm| to_json(&crm.overdue_commitments(at)))
+        self.typed(|crm| {
+            crm.overdue_commitments(at)
+                .into_iter()
+                .map(Commitment::from_core)
+                .collect()
+        })
     }
 
     /// Whether `request` (an entitlement request as JSON) would be granted at `at`.
@@ -468,43 +508,56 @@ impl Crm {
         })
     }
 
-    /// The response and resolution targets for a request kind and priority, as JSON.
+    /// The response and resolution targets for a request kind and priority.
     pub fn service_level(
         &self,
         customer: String,
         code: String,
         priority: String,
         at: SystemTime,
-    ) -> Result<String, CrmError> {
+    ) -> Result<ServiceLevelTargets, CrmError> {
         let at = to_instant("at", at)?;
         self.with(|crm| {
-            to_json(&crm.service_level(&CustomerId::new(customer)?, &code, &priority, at)?)
+            Ok(ServiceLevelTargets::from(&crm.service_level(
+                &CustomerId::new(customer)?,
+                &code,
+                &priority,
+                at,
+            )?))
         })
     }
 
-    /// Every entitlement of a customer as it stands at `at`, as a JSON array; `standing` is the
-    /// customer's standing as JSON, if known.
+    /// Every entitlement of a customer as it stands at `at`; `standing` is the customer's
+    /// standing as JSON, if known (else the engine's own).
     pub fn entitlements_of(
         &self,
         customer: String,
         at: SystemTime,
         standing: Option<String>,
-    ) -> Result<String, CrmError> {
+    ) -> Result<Vec<EntitlementStatus>, CrmError> {
         let standing: Option<CustomerStanding> = standing.as_deref().map(from_json).transpose()?;
         let at = to_instant("at", at)?;
-        self.with(|crm| {
-            to_json(&crm.entitlements_of(&CustomerId::new(customer)?, standing.as_ref(), at)?)
+        self.typed(|crm| {
+            core(crm.entitlements_of(&CustomerId::new(customer)?, standing.as_ref(), at))?
+                .iter()
+                .map(EntitlementStatus::from_core)
+                .collect()
         })
     }
 
-    /// The usage record with that id, as JSON.
-    pub fn usage(&self, id: String) -> Result<String, CrmError> {
-        self.with(|crm| to_json(crm.usage(&UsageId::new(id)?)?))
+    /// The usage record with that id.
+    pub fn usage(&self, id: String) -> Result<UsageRecord, CrmError> {
+        self.typed(|crm| UsageRecord::from_core(core(crm.usage(&UsageId::new(id)?))?))
     }
 
-    /// Every use of an entitlement, oldest first, as a JSON array.
-    pub fn usage_of(&self, entitlement: String) -> Result<String, CrmError> {
-        self.with(|crm| to_json(crm.usage_of(&EntitlementId::new(entitlement)?)?))
+    /// Every use of an entitlement, oldest first.
+    pub fn usage_of(&self, entitlement: String) -> Result<Vec<UsageRecord>, CrmError> {
+        self.typed(|crm| {
+            core(crm.usage_of(&EntitlementId::new(entitlement)?))?
+                .iter()
+                .map(UsageRecord::from_core)
+                .collect()
+        })
     }
 
     /// The business calendar with that id, as JSON.
@@ -633,9 +686,14 @@ impl Crm {
         })
     }
 
-    /// The payment plans of a customer's agreements, as a JSON array.
-    pub fn payment_plans_of(&self, customer: String) -> Result<String, CrmError> {
-        self.with(|crm| to_json(&crm.payment_plans_of(&CustomerId::new(customer)?)?))
+    /// The payment plans of a customer's agreements.
+    pub fn payment_plans_of(&self, customer: String) -> Result<Vec<PaymentPlan>, CrmError> {
+        self.typed(|crm| {
+            core(crm.payment_plans_of(&CustomerId::new(customer)?))?
+                .into_iter()
+                .map(PaymentPlan::from_core)
+                .collect()
+        })
     }
 
     /// The collection actions due at `at` under a registered policy.
@@ -746,13 +804,13 @@ impl Crm {
         })
     }
 
-    /// Service measures over `[start, end)`, filtered by `filter` (JSON, optional), as JSON.
+    /// Service measures over `[start, end)`, filtered by `filter` (JSON, optional).
     pub fn service_measures(
         &self,
         start: SystemTime,
         end: SystemTime,
         filter: Option<String>,
-    ) -> Result<String, CrmError> {
+    ) -> Result<ServiceMeasures, CrmError> {
         let period = core(crm_core::TimeRange::new(
             to_instant("start", start)?,
             to_instant("end", end)?,
@@ -760,32 +818,39 @@ impl Crm {
         let filter: crm_core::measures::MeasureFilter = filter
             .as_deref()
             .map_or_else(|| Ok(Default::default()), from_json)?;
-        self.with(|crm| to_json(&crm.service_measures(&period, &filter)?))
+        self.typed(|crm| ServiceMeasures::from_core(&core(crm.service_measures(&period, &filter))?))
     }
 
-    /// Broken and overdue commitments by responsible party at `at`, as JSON.
-    pub fn accountability(&self, at: SystemTime) -> Result<String, CrmError> {
+    /// Broken and overdue commitments by responsible party at `at`.
+    pub fn accountability(&self, at: SystemTime) -> Result<AccountabilityReport, CrmError> {
         let at = to_instant("at", at)?;
-        self.with(|crm| to_json(&crm.accountability(at)?))
+        self.typed(|crm| AccountabilityReport::from_core(&core(crm.accountability(at))?))
     }
 
-    /// The customer's last tier change (tier, rule, reasons) as JSON, or null.
-    pub fn tier_of(&self, customer: String) -> Result<Option<String>, CrmError> {
+    /// The customer's last tier change (tier, rule, reasons), or null when never tiered.
+    pub fn tier_of(&self, customer: String) -> Result<Option<TierChange>, CrmError> {
         self.with(|crm| {
-            crm.tier_of(&CustomerId::new(customer)?)?
-                .map(to_json)
-                .transpose()
+            Ok(crm
+                .tier_of(&CustomerId::new(customer)?)?
+                .map(TierChange::from))
         })
     }
 
-    /// The compensation granted to a customer, as a JSON array.
-    pub fn compensations_of(&self, customer: String) -> Result<String, CrmError> {
-        self.with(|crm| to_json(crm.compensations_of(&CustomerId::new(customer)?)?))
+    /// The compensation granted to a customer, oldest first.
+    pub fn compensations_of(&self, customer: String) -> Result<Vec<CompensationGrant>, CrmError> {
+        self.typed(|crm| {
+            core(crm.compensations_of(&CustomerId::new(customer)?))?
+                .iter()
+                .map(CompensationGrant::from_core)
+                .collect()
+        })
     }
 
-    /// Time per step, breaches, bottlenecks and workload of a definition, as JSON.
-    pub fn process_report(&self, definition: String) -> Result<String, CrmError> {
-        self.with(|crm| to_json(&crm.process_report(&DefinitionId::new(definition)?)?))
+    /// Time per step, breaches, bottlenecks and workload of a definition.
+    pub fn process_report(&self, definition: String) -> Result<ProcessReport, CrmError> {
+        self.typed(|crm| {
+            ProcessReport::from_core(&core(crm.process_report(&DefinitionId::new(definition)?))?)
+        })
     }
 }
 

@@ -25,6 +25,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 uniffi::setup_scaffolding!();
 
+mod command;
 mod convert;
 mod engine;
 mod error;
@@ -32,9 +33,10 @@ mod obligation;
 mod policy;
 mod records;
 
+pub use command::CrmCommand;
 pub use convert::{
-    Channel, CollectionStepKind, Direction, FindingKind, InteractionOutcome, LineAction, LineKind,
-    LineStatus, Purpose, Rounding, Severity, SlaState,
+    Channel, CollectionStepKind, CommitmentState, Direction, FindingKind, InteractionOutcome,
+    LineAction, LineKind, LineStatus, PaymentMethod, Purpose, Rounding, Severity, SlaState,
 };
 pub use engine::{
     Crm, DecisionOutcome, EntitlementDecision, Event, MatchedEntitlement, Meta, Reason, Remaining,
@@ -44,10 +46,14 @@ pub use error::CrmError;
 pub use obligation::{Ledger, payment_plan_charges_until};
 pub use policy::{CompensationPolicy, DecisionTable, ServicePolicy, TieringPolicy};
 pub use records::{
-    ActionStatus, AgingReport, Agreement, AgreementLine, AgreementView, CollectionAction,
-    CollectionTarget, Customer, Customer360, EntityRef, Finding, InstanceStatus, Interaction,
-    LineStatusEntry, LineView, MoneyView, ProcessInstance, ProcessView, Reconciliation, SlaClock,
-    Statement, StatementCharge, TierView, UnpaidCharge,
+    AccountabilityReport, ActionStatus, AgingReport, Agreement, AgreementLine, AgreementView,
+    ApprovedException, CollectionAction, CollectionTarget, Commitment, CommitmentTally,
+    CompensationDecision, CompensationGrant, Customer, Customer360, EntitlementStatus, EntityRef,
+    Finding, InstanceStatus, Interaction, LedgerTotals, LineStatusEntry, LineView, MoneyView,
+    PartnerScorecard, Party, PartyAccountability, PaymentPlan, ProcessInstance, ProcessReport,
+    ProcessView, Reconciliation, ServiceLevelTargets, ServiceMeasures, SlaClock, Statement,
+    StatementCharge, StepStats, TierChange, TierDecision, TierView, TieringBatch, TieringFailure,
+    UnpaidCharge, UsageRecord,
 };
 
 /// An exact decimal, carried across the boundary as its plain string form (`"12.34"`).

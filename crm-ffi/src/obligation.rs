@@ -124,9 +124,10 @@ impl Ledger {
         self.with(|l| core(l.balance()).map(crate::Money::from))
     }
 
-    /// Totals (charged, received, credited, open, balance ...) as JSON.
-    pub fn totals(&self) -> Result<String, CrmError> {
-        self.with(|l| to_json(&core(l.totals())?))
+    /// Totals: charged, adjustments, received, credited, written off, open, credit balance,
+    /// balance.
+    pub fn totals(&self) -> Result<crate::LedgerTotals, CrmError> {
+        self.with(|l| Ok(crate::LedgerTotals::from(&core(l.totals())?)))
     }
 
     /// The statement of a scope (the customer when null; `{"type": "line", ...}`).

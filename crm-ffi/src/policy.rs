@@ -70,27 +70,35 @@ impl TieringPolicy {
         })
     }
 
-    /// The tier of one customer (`measures` as JSON) at `at`, with rule and reasons, as JSON.
+    /// The tier of one customer (`measures` as JSON) at `at`, with rule and reasons.
     pub fn assign_tier(
         &self,
         measures: String,
         at: SystemTime,
         previous: Option<String>,
-    ) -> Result<String, CrmError> {
+    ) -> Result<crate::TierDecision, CrmError> {
         guard(|| {
             let m: p::CustomerMeasures = from_json(&measures)?;
             let at = to_instant("at", at)?;
-            to_json(&core(self.inner.assign_tier(&m, previous.as_deref(), at))?)
+            crate::TierDecision::from_core(&core(self.inner.assign_tier(
+                &m,
+                previous.as_deref(),
+                at,
+            ))?)
         })
     }
 
     /// The tiers of many customers (a JSON array of `{"measures": ..., "previous": ...}`) at
-    /// `at`: decisions and failures, each in input order, as JSON.
-    pub fn assign_tiers(&self, customers: String, at: SystemTime) -> Result<String, CrmError> {
+    /// `at`: decisions and failures, each in input order.
+    pub fn assign_tiers(
+        &self,
+        customers: String,
+        at: SystemTime,
+    ) -> Result<crate::TieringBatch, CrmError> {
         guard(|| {
             let inputs: Vec<p::TieringInput> = from_json(&customers)?;
             let at = to_instant("at", at)?;
-            to_json(&self.inner.assign_tiers(&inputs, at))
+            crate::TieringBatch::from_core(&self.inner.assign_tiers(&inputs, at))
         })
     }
 }
@@ -162,7 +170,7 @@ impl CompensationPolicy {
     }
 
     /// The offer for a complaint (each argument the JSON of its core type; `granted` a JSON
-    /// array) at `at`, as JSON.
+    /// array) at `at`.
     pub fn decide(
         &self,
         complaint: String,
@@ -170,14 +178,14 @@ impl CompensationPolicy {
         granted: String,
         cap: String,
         at: SystemTime,
-    ) -> Result<String, CrmError> {
+    ) -> Result<crate::CompensationDecision, CrmError> {
         guard(|| {
             let complaint: p::Complaint = from_json(&complaint)?;
             let customer: p::CustomerFacts = from_json(&customer)?;
             let granted: Vec<p::CompensationGranted> = from_json(&granted)?;
             let cap: p::CompensationCap = from_json(&cap)?;
             let at = to_instant("at", at)?;
-            to_json(&core(
+            crate::CompensationDecision::from_core(&core(
                 self.inner.decide(&complaint, &customer, &granted, &cap, at),
             )?)
         })

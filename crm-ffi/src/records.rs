@@ -5,12 +5,12 @@
 //! (`java.math.BigDecimal` amounts), instants `SystemTime` (`java.time.Instant`, Swift
 //! `Date`), calendar dates [`IsoDate`] (`java.time.LocalDate`), enumerations the mirrors of
 //! `convert.rs`. The larger records also carry `json`, the core's JSON contract form of the
-//! whole value, for the parts not typed here (an agreement's term, signature, entitlements and
-//! payment plans; a 360 view's entitlements, commitments and sentiment trend).
+//! whole value, for the parts not typed here (an agreement's term and signature, a 360 view's
+//! sentiment trend, a payment plan's schedule, a process report's bottlenecks).
 
 use crate::convert::{
-    Channel, CollectionStepKind, Direction, FindingKind, InteractionOutcome, LineAction, LineKind,
-    LineStatus, Purpose, Severity, SlaState,
+    Channel, CollectionStepKind, CommitmentState, Direction, FindingKind, InteractionOutcome,
+    LineAction, LineKind, LineStatus, Purpose, Severity, SlaState,
 };
 use crate::{BusinessDuration, CrmError, ExactDecimal, IsoDate, Money, from_instant};
 use serde::Serialize;
@@ -794,8 +794,8 @@ pub struct ProcessView {
     pub status: InstanceStatus,
 }
 
-/// Everything about one customer at an instant (the core's `Customer360`); the entitlements,
-/// open commitments and sentiment trend are in `json`.
+/// Everything about one customer at an instant (the core's `Customer360`); the sentiment
+/// trend is in `json`.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Customer360 {
     /// The customer.
@@ -808,12 +808,14 @@ pub struct Customer360 {
     pub tier: Option<TierView>,
     /// The agreements signed by the instant.
     pub agreements: Vec<AgreementView>,
+    /// The entitlements and what remains of each.
+    pub entitlements: Vec<EntitlementStatus>,
     /// Balance, overdue and aging; null without a ledger.
     pub money: Option<MoneyView>,
     /// The open process instances.
     pub open_processes: Vec<ProcessView>,
-    /// The ids of the commitments open at the instant.
-    pub open_commitments: Vec<String>,
+    /// The commitments open at the instant.
+    pub open_commitments: Vec<Commitment>,
     /// Those of them past due.
     pub overdue_commitments: Vec<String>,
     /// The last interactions, newest first.
@@ -860,21 +862,921 @@ impl Customer360 {
                 since: t.since.map(from_instant),
             }),
             agreements,
+            entitlements: all(&v.entitlements, EntitlementStatus::from_core)?,
             money: v.money.as_ref().map(|m| MoneyView {
                 balance: m.balance.into(),
                 overdue: m.overdue.into(),
                 aging: AgingReport::from(&m.aging),
             }),
             open_processes,
-            open_commitments: v
-                .open_commitments
-                .iter()
-                .map(|c| c.id.to_string())
-                .collect(),
+            open_commitments: all(&v.open_commitments, Commitment::from_core)?,
             overdue_commitments: strings(&v.overdue_commitments),
             interactions: all(&v.interactions, Interaction::from_core)?,
             alerts: all(&v.alerts, Finding::from_core)?,
             json: json(v)?,
+        })
+    }
+}
+
+// -- commitments, usage, tiers, compensation ------------------------------------------------------
+
+/// A party of a commitment: who made it, or who must keep it.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum Party {
+    /// A unit of the organisation (`back office`, `carrier catering`).
+    Organisation {
+        /// The unit.
+        unit: String,
+    },
+    /// An employee.
+    Employee {
+        /// The employee's actor id.
+        employee: String,
+    },
+    /// A channel partner.
+    Partner {
+        /// The partner's id.
+        partner: String,
+    },
+    /// The customer.
+    Customer {
+        /// The customer's id.
+        customer: String,
+    },
+}
+
+impl Party {
+    fn from_core(p: &crm_core::agreement::PartyRef) -> Out<Self> {
+        use crm_core::agreement::PartyRef as P;
+        #[allow(unreachable_patterns, reason = "the core enum may be non_exhaustive")]
+        match p {
+            P::Organisation { unit } => Ok(Party::Organisation { unit: unit.clone() }),
+            P::Employee { employee } => Ok(Party::Employee {
+                employee: employee.to_string(),
+            }),
+            P::Partner { partner } => Ok(Party::Partner {
+                partner: partner.to_string(),
+            }),
+            P::Customer { customer } => Ok(Party::Customer {
+                customer: customer.to_string(),
+            }),
+            other => Err(CrmError::Internal {
+                reason: format!("party {other:?} has no binding yet: update crm-ffi"),
+            }),
+        }
+    }
+}
+
+/// A promise made to a customer (the core's `Commitment`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Commitment {
+    /// The commitment's id.
+    pub id: String,
+    /// The customer it was made to.
+    pub customer: String,
+    /// The agreement it concerns, if any.
+    pub agreement: Option<String>,
+    /// What was promised.
+    pub description: String,
+    /// Who made it.
+    pub made_by: Party,
+    /// Who must keep it.
+    pub responsible: Party,
+    /// When it was made.
+    pub made_at: SystemTime,
+    /// When it is due.
+    pub due_at: SystemTime,
+    /// Open, kept, broken or cancelled.
+    pub state: CommitmentState,
+    /// When it was closed.
+    pub closed_at: Option<SystemTime>,
+    /// Why it was broken or cancelled.
+    pub close_reason: Option<String>,
+}
+
+impl Commitment {
+    pub(crate) fn from_core(c: &crm_core::agreement::Commitment) -> Out<Self> {
+        Ok(Commitment {
+            id: c.id.to_string(),
+            customer: c.customer.to_string(),
+            agreement: c.agreement.as_ref().map(ToString::to_string),
+            description: c.description.clone(),
+            made_by: Party::from_core(&c.made_by)?,
+            responsible: Party::from_core(&c.responsible)?,
+            made_at: from_instant(c.made_at),
+            due_at: from_instant(c.due_at),
+            state: CommitmentState::try_from(c.state)?,
+            closed_at: c.closed_at.map(from_instant),
+            close_reason: c.close_reason.clone(),
+        })
+    }
+}
+
+/// One use of an entitlement (the core's `UsageRecord`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct UsageRecord {
+    /// The usage id.
+    pub id: String,
+    /// The entitlement used.
+    pub entitlement: String,
+    /// Its agreement.
+    pub agreement: String,
+    /// Its line.
+    pub line: String,
+    /// The asset concerned, if any.
+    pub asset: Option<String>,
+    /// When it was used.
+    pub at: SystemTime,
+    /// How much was used (uses or units).
+    pub quantity: ExactDecimal,
+    /// The money used, for a money allowance.
+    pub amount: Option<Money>,
+    /// The channel it was asked on.
+    pub channel: Channel,
+    /// The exceptions that allowed it.
+    pub exceptions: Vec<String>,
+    /// When it was reversed, if it was.
+    pub reversed_at: Option<SystemTime>,
+    /// Who reversed it.
+    pub reversed_by: Option<String>,
+    /// Why it was reversed.
+    pub reversal_reason: Option<String>,
+}
+
+impl UsageRecord {
+    pub(crate) fn from_core(u: &crm_core::entitlement::UsageRecord) -> Out<Self> {
+        Ok(UsageRecord {
+            id: u.id.to_string(),
+            entitlement: u.entitlement.to_string(),
+            agreement: u.agreement.to_string(),
+            line: u.line.to_string(),
+            asset: u.asset.as_ref().map(ToString::to_string),
+            at: from_instant(u.at),
+            quantity: u.quantity,
+            amount: u.amount.map(Money::from),
+            channel: Channel::try_from(u.channel)?,
+            exceptions: strings(&u.exceptions),
+            reversed_at: u.reversed.as_ref().map(|r| from_instant(r.at)),
+            reversed_by: u.reversed.as_ref().map(|r| r.by.to_string()),
+            reversal_reason: u.reversed.as_ref().map(|r| r.reason.clone()),
+        })
+    }
+}
+
+/// A customer's change of tier (the core's `TierChanged`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct TierChange {
+    /// The customer.
+    pub customer: String,
+    /// The tier before (null: never tiered).
+    pub from: Option<String>,
+    /// The tier after.
+    pub to: String,
+    /// The tiering rule that matched, if any.
+    pub rule: Option<String>,
+    /// Why, as the tiering decision said.
+    pub reasons: Vec<String>,
+    /// When it changed.
+    pub at: SystemTime,
+}
+
+impl From<&crm_core::policy::TierChanged> for TierChange {
+    fn from(t: &crm_core::policy::TierChanged) -> Self {
+        TierChange {
+            customer: t.customer.to_string(),
+            from: t.from.clone(),
+            to: t.to.clone(),
+            rule: t.rule.clone(),
+            reasons: t.reasons.clone(),
+            at: from_instant(t.at),
+        }
+    }
+}
+
+/// Compensation granted for a complaint (the core's `CompensationGranted`); a waived fee is in
+/// `json`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct CompensationGrant {
+    /// The customer.
+    pub customer: String,
+    /// The complaint (an interaction id).
+    pub complaint: String,
+    /// True when the offer includes an apology.
+    pub apology: bool,
+    /// The credit granted, if any.
+    pub credit: Option<Money>,
+    /// The charge whose fee was waived, if any.
+    pub waived_charge: Option<String>,
+    /// True when a replacement is offered.
+    pub replacement: bool,
+    /// The offering of an upgrade, if one is offered.
+    pub upgrade: Option<String>,
+    /// The money value counted against the tier's cap.
+    pub value: Money,
+    /// The rule that decided.
+    pub rule: Option<String>,
+    /// Who approved, when approval was required.
+    pub approved_by: Option<String>,
+    /// The role approval was required from.
+    pub approver_role: Option<String>,
+    /// When it was granted.
+    pub at: SystemTime,
+    /// The whole grant as JSON.
+    pub json: String,
+}
+
+impl CompensationGrant {
+    pub(crate) fn from_core(g: &crm_core::policy::CompensationGranted) -> Out<Self> {
+        Ok(CompensationGrant {
+            customer: g.customer.to_string(),
+            complaint: g.complaint.to_string(),
+            apology: g.offer.apology,
+            credit: g.offer.credit.map(Money::from),
+            waived_charge: g.offer.fee_waiver.as_ref().map(|f| f.charge.to_string()),
+            replacement: g.offer.replacement,
+            upgrade: g.offer.upgrade.as_ref().map(ToString::to_string),
+            value: g.value.into(),
+            rule: g.rule.clone(),
+            approved_by: g.approved_by.as_ref().map(ToString::to_string),
+            approver_role: g.approver_role.clone(),
+            at: from_instant(g.at),
+            json: json(g)?,
+        })
+    }
+}
+
+// -- entitlements, measures, accountability, process reports, payment plans -----------------------
+
+/// The serde tag (`type`) of a tagged core value, e.g. `quota` for an entitlement kind.
+fn tag_of<T: Serialize>(v: &T) -> Out<String> {
+    let value = serde_json::to_value(v).map_err(|e| CrmError::from(crm_core::Error::from(e)))?;
+    Ok(value
+        .get("type")
+        .and_then(serde_json::Value::as_str)
+        .or_else(|| value.as_str())
+        .unwrap_or_default()
+        .to_string())
+}
+
+/// An entitlement of a customer as it stands at an instant (the core's `EntitlementStatus`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct EntitlementStatus {
+    /// The entitlement code.
+    pub code: String,
+    /// The entitlement, its agreement and line.
+    pub source: crate::MatchedEntitlement,
+    /// Its kind's tag (`access`, `quota`, `service_level`, `money_allowance`,
+    /// `unit_allowance`); the kind's parameters are in `json`.
+    pub kind: String,
+    /// From when it is valid.
+    pub valid_from: SystemTime,
+    /// Until when it is valid, if it ends.
+    pub valid_to: Option<SystemTime>,
+    /// True when a request for one unit would be granted now.
+    pub usable: bool,
+    /// What remains in the window, for a counted entitlement.
+    pub remaining: Option<crate::Remaining>,
+    /// When a unit frees up next, if the window is used up.
+    pub next_available: Option<SystemTime>,
+    /// Why it is usable or not, in order.
+    pub reasons: Vec<crate::Reason>,
+    /// The whole status as JSON.
+    pub json: String,
+}
+
+impl EntitlementStatus {
+    pub(crate) fn from_core(e: &crm_core::entitlement::EntitlementStatus) -> Out<Self> {
+        Ok(EntitlementStatus {
+            code: e.code.clone(),
+            source: crate::MatchedEntitlement::from_core(&e.source),
+            kind: tag_of(&e.kind)?,
+            valid_from: from_instant(e.valid_from),
+            valid_to: e.valid_to.map(from_instant),
+            usable: e.usable,
+            remaining: e.remaining.as_ref().map(crate::Remaining::from_core),
+            next_available: e.next_available.map(from_instant),
+            reasons: crate::Reason::list(&e.reasons).map_err(CrmError::from)?,
+            json: json(e)?,
+        })
+    }
+}
+
+/// Service measures over a period (the core's `ServiceMeasures`); shares are fractions from 0
+/// to 1, null when nothing was counted.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ServiceMeasures {
+    /// Contacts in the period.
+    pub contacts: i64,
+    /// Of them, inbound.
+    pub inbound: i64,
+    /// Of them, outbound.
+    pub outbound: i64,
+    /// Inbound contacts offered to the organisation.
+    pub offered: i64,
+    /// Of them, answered.
+    pub answered: i64,
+    /// Of them, abandoned.
+    pub abandoned: i64,
+    /// Of them, still waiting.
+    pub waiting: i64,
+    /// Answered / offered.
+    pub answered_share: Option<ExactDecimal>,
+    /// Abandoned / offered.
+    pub abandoned_share: Option<ExactDecimal>,
+    /// Average speed of answer, in seconds.
+    pub average_speed_of_answer_seconds: Option<ExactDecimal>,
+    /// Contacts handled to the end.
+    pub handled: i64,
+    /// Average handling time, in seconds.
+    pub average_handling_time_seconds: Option<ExactDecimal>,
+    /// Resolved in the first contact.
+    pub resolved_first_contact: i64,
+    /// Resolved in the first contact / handled.
+    pub one_touch_resolution_share: Option<ExactDecimal>,
+    /// Transferred with the contact kept open.
+    pub transferred_warm: i64,
+    /// Transferred after the contact ended.
+    pub transferred_cold: i64,
+    /// Transferred / handled.
+    pub transfer_share: Option<ExactDecimal>,
+    /// Needing another contact.
+    pub follow_up_needed: i64,
+    /// Contacts with a sentiment.
+    pub sentiment_count: i64,
+    /// Their average sentiment.
+    pub average_sentiment: Option<ExactDecimal>,
+    /// Process instances with a resolution target.
+    pub sla_with_target: i64,
+    /// Of them, met.
+    pub sla_met: i64,
+    /// Of them, breached.
+    pub sla_breached: i64,
+    /// Met / with target.
+    pub sla_share: Option<ExactDecimal>,
+    /// Satisfaction answers.
+    pub csat_responses: i64,
+    /// Their average.
+    pub csat_average: Option<ExactDecimal>,
+    /// Answers per score, lowest first.
+    pub csat_distribution: Vec<i64>,
+    /// Recommendation answers.
+    pub nps_responses: i64,
+    /// Of them, promoters (9, 10).
+    pub nps_promoters: i64,
+    /// Of them, passives (7, 8).
+    pub nps_passives: i64,
+    /// Of them, detractors (0 to 6).
+    pub nps_detractors: i64,
+    /// The net promoter score.
+    pub nps_score: Option<ExactDecimal>,
+    /// The whole measures as JSON (period and filter included).
+    pub json: String,
+}
+
+impl ServiceMeasures {
+    pub(crate) fn from_core(m: &crm_core::measures::ServiceMeasures) -> Out<Self> {
+        Ok(ServiceMeasures {
+            contacts: signed(m.contacts),
+            inbound: signed(m.inbound),
+            outbound: signed(m.outbound),
+            offered: signed(m.offered),
+            answered: signed(m.answered),
+            abandoned: signed(m.abandoned),
+            waiting: signed(m.waiting),
+            answered_share: m.answered_share,
+            abandoned_share: m.abandoned_share,
+            average_speed_of_answer_seconds: m.average_speed_of_answer_seconds,
+            handled: signed(m.handled),
+            average_handling_time_seconds: m.average_handling_time_seconds,
+            resolved_first_contact: signed(m.resolved_first_contact),
+            one_touch_resolution_share: m.one_touch_resolution_share,
+            transferred_warm: signed(m.transferred_warm),
+            transferred_cold: signed(m.transferred_cold),
+            transfer_share: m.transfer_share,
+            follow_up_needed: signed(m.follow_up_needed),
+            sentiment_count: signed(m.sentiment_count),
+            average_sentiment: m.average_sentiment,
+            sla_with_target: signed(m.sla.with_target),
+            sla_met: signed(m.sla.met),
+            sla_breached: signed(m.sla.breached),
+            sla_share: m.sla.share,
+            csat_responses: signed(m.csat.responses),
+            csat_average: m.csat.average,
+            csat_distribution: m.csat.distribution.iter().map(|n| signed(*n)).collect(),
+            nps_responses: signed(m.nps.responses),
+            nps_promoters: signed(m.nps.promoters),
+            nps_passives: signed(m.nps.passives),
+            nps_detractors: signed(m.nps.detractors),
+            nps_score: m.nps.score,
+            json: json(m)?,
+        })
+    }
+}
+
+/// Commitments counted by how they stand (the core's accountability `Tally`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct CommitmentTally {
+    /// Open and not yet due.
+    pub open_on_time: i64,
+    /// Open and past due.
+    pub overdue: i64,
+    /// Kept by the due time.
+    pub kept_on_time: i64,
+    /// Kept after the due time.
+    pub kept_late: i64,
+    /// Broken.
+    pub broken: i64,
+    /// Cancelled.
+    pub cancelled: i64,
+}
+
+impl From<&crm_core::accountability::Tally> for CommitmentTally {
+    fn from(t: &crm_core::accountability::Tally) -> Self {
+        CommitmentTally {
+            open_on_time: signed(t.open_on_time),
+            overdue: signed(t.overdue),
+            kept_on_time: signed(t.kept_on_time),
+            kept_late: signed(t.kept_late),
+            broken: signed(t.broken),
+            cancelled: signed(t.cancelled),
+        }
+    }
+}
+
+/// One responsible party's record of commitments.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct PartyAccountability {
+    /// The party responsible.
+    pub responsible: Party,
+    /// Its commitments by how they stand.
+    pub counts: CommitmentTally,
+    /// Broken / its closed commitments.
+    pub broken_share: Option<ExactDecimal>,
+    /// Overdue / its open commitments.
+    pub overdue_share: Option<ExactDecimal>,
+    /// Its share of every broken commitment.
+    pub share_of_all_broken: Option<ExactDecimal>,
+    /// Its share of every overdue commitment.
+    pub share_of_all_overdue: Option<ExactDecimal>,
+    /// Its average delay, in seconds.
+    pub average_delay_seconds: Option<ExactDecimal>,
+    /// Its broken commitments.
+    pub broken: Vec<Commitment>,
+    /// Its overdue commitments.
+    pub overdue: Vec<Commitment>,
+}
+
+/// A partner's scorecard: promises it must keep and promises it made for others.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct PartnerScorecard {
+    /// The partner.
+    pub partner: String,
+    /// The commitments it is responsible for.
+    pub responsible: CommitmentTally,
+    /// Kept on time / its closed commitments.
+    pub on_time_share: Option<ExactDecimal>,
+    /// Its average delay, in seconds.
+    pub average_delay_seconds: Option<ExactDecimal>,
+    /// The commitments it made (whoever must keep them).
+    pub made: CommitmentTally,
+}
+
+/// Broken and overdue commitments by responsible party at an instant (the core's
+/// `AccountabilityReport`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AccountabilityReport {
+    /// The instant of the report.
+    pub at: SystemTime,
+    /// Every commitment by how it stands.
+    pub totals: CommitmentTally,
+    /// The average delay of every late commitment, in seconds.
+    pub average_delay_seconds: Option<ExactDecimal>,
+    /// Per responsible party.
+    pub parties: Vec<PartyAccountability>,
+    /// Per partner.
+    pub partners: Vec<PartnerScorecard>,
+}
+
+impl AccountabilityReport {
+    pub(crate) fn from_core(r: &crm_core::accountability::AccountabilityReport) -> Out<Self> {
+        let commitments = |lines: &[crm_core::accountability::CommitmentLine]| {
+            all(lines, |l| Commitment::from_core(&l.commitment))
+        };
+        Ok(AccountabilityReport {
+            at: from_instant(r.at),
+            totals: (&r.totals).into(),
+            average_delay_seconds: r.average_delay_seconds,
+            parties: all(&r.parties, |p| {
+                Ok(PartyAccountability {
+                    responsible: Party::from_core(&p.responsible)?,
+                    counts: (&p.counts).into(),
+                    broken_share: p.broken_share,
+                    overdue_share: p.overdue_share,
+                    share_of_all_broken: p.share_of_all_broken,
+                    share_of_all_overdue: p.share_of_all_overdue,
+                    average_delay_seconds: p.average_delay_seconds,
+                    broken: commitments(&p.broken)?,
+                    overdue: commitments(&p.overdue)?,
+                })
+            })?,
+            partners: r
+                .partners
+                .iter()
+                .map(|p| PartnerScorecard {
+                    partner: p.partner.to_string(),
+                    responsible: (&p.responsible).into(),
+                    on_time_share: p.on_time_share,
+                    average_delay_seconds: p.average_delay_seconds,
+                    made: (&p.made).into(),
+                })
+                .collect(),
+        })
+    }
+}
+
+/// Time in one step of a process definition across its instances.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct StepStats {
+    /// The step's id.
+    pub step: String,
+    /// Times the step was left.
+    pub count: i64,
+    /// Mean business time in the step.
+    pub mean: BusinessDuration,
+    /// Median.
+    pub p50: BusinessDuration,
+    /// 90th percentile.
+    pub p90: BusinessDuration,
+    /// Longest.
+    pub max: BusinessDuration,
+    /// Visits with a step target.
+    pub with_target: i64,
+    /// Of them, breached.
+    pub breached: i64,
+    /// Breached / with target.
+    pub breach_share: ExactDecimal,
+    /// Instances in the step now.
+    pub open: i64,
+}
+
+/// Time per step, breaches, bottlenecks and workload of a definition (the core's
+/// `ProcessReport`); bottlenecks and performers' workload are in `json`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ProcessReport {
+    /// The definition.
+    pub definition: String,
+    /// Its version.
+    pub version: i64,
+    /// Instances started.
+    pub instances: i64,
+    /// Of them, ended.
+    pub ended: i64,
+    /// Moves recorded.
+    pub moves: i64,
+    /// Instances with a resolution target.
+    pub resolution_with_target: i64,
+    /// Of them, breached.
+    pub resolution_breached: i64,
+    /// Breached / with target.
+    pub resolution_breach_share: ExactDecimal,
+    /// Per step.
+    pub steps: Vec<StepStats>,
+    /// The whole report as JSON.
+    pub json: String,
+}
+
+impl ProcessReport {
+    pub(crate) fn from_core(r: &crm_core::process::ProcessReport) -> Out<Self> {
+        Ok(ProcessReport {
+            definition: r.definition.to_string(),
+            version: i64::from(r.version),
+            instances: signed(r.instances),
+            ended: signed(r.ended),
+            moves: signed(r.moves),
+            resolution_with_target: signed(r.resolution_with_target),
+            resolution_breached: signed(r.resolution_breached),
+            resolution_breach_share: r.resolution_breach_share,
+            steps: r
+                .steps
+                .iter()
+                .map(|s| StepStats {
+                    step: s.step.clone(),
+                    count: signed(s.count),
+                    mean: s.mean.into(),
+                    p50: s.p50.into(),
+                    p90: s.p90.into(),
+                    max: s.max.into(),
+                    with_target: signed(s.with_target),
+                    breached: signed(s.breached),
+                    breach_share: s.breach_share,
+                    open: signed(s.open),
+                })
+                .collect(),
+            json: json(r)?,
+        })
+    }
+}
+
+/// What a customer owes for a line, and when (the core's `PaymentPlan`); the schedule is in
+/// `json`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct PaymentPlan {
+    /// The plan's id (`<line>.<code>` for plans a sale creates).
+    pub id: String,
+    /// The customer.
+    pub customer: String,
+    /// The agreement.
+    pub agreement: String,
+    /// The line, if any.
+    pub line: Option<String>,
+    /// What it pays for (`sale`, `service`, `consumption`).
+    pub payment_type: String,
+    /// The schedule's tag (`one_time`, `installments`, `recurring`, `usage`).
+    pub periodicity: String,
+    /// The whole plan as JSON.
+    pub json: String,
+}
+
+impl PaymentPlan {
+    pub(crate) fn from_core(p: &crm_core::obligation::PaymentPlan) -> Out<Self> {
+        Ok(PaymentPlan {
+            id: p.id.to_string(),
+            customer: p.customer_id.to_string(),
+            agreement: p.agreement_id.to_string(),
+            line: p.line_id.as_ref().map(ToString::to_string),
+            payment_type: tag_of(&p.payment_type)?,
+            periodicity: tag_of(&p.periodicity)?,
+            json: json(p)?,
+        })
+    }
+}
+
+// -- service levels, exceptions, ledger totals ----------------------------------------------------
+
+/// The response and resolution targets for a request kind and priority (the core's
+/// `ServiceLevelTargets`): the shortest of the entitlement's, the tier's and the baseline's.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ServiceLevelTargets {
+    /// The service-level entitlement, its agreement and line.
+    pub source: crate::MatchedEntitlement,
+    /// The business calendar the targets run on.
+    pub calendar: String,
+    /// The priority asked for.
+    pub priority: String,
+    /// Time to first response.
+    pub response: BusinessDuration,
+    /// Time to resolution.
+    pub resolution: BusinessDuration,
+    /// The customer's tier, when policies took part.
+    pub tier: Option<String>,
+    /// Which targets the tier shortened (`response`, `resolution`).
+    pub shortened_by_tier: Vec<String>,
+    /// The tier policy's reasons.
+    pub tier_reasons: Vec<String>,
+}
+
+impl From<&crm_core::entitlement::ServiceLevelTargets> for ServiceLevelTargets {
+    fn from(s: &crm_core::entitlement::ServiceLevelTargets) -> Self {
+        ServiceLevelTargets {
+            source: crate::MatchedEntitlement::from_core(&s.source),
+            calendar: s.calendar.to_string(),
+            priority: s.priority.clone(),
+            response: s.response.into(),
+            resolution: s.resolution.into(),
+            tier: s.tier.clone(),
+            shortened_by_tier: s.shortened_by_tier.clone(),
+            tier_reasons: s.tier_reasons.clone(),
+        }
+    }
+}
+
+/// An approved exception (the core's `Exception`; named so in Kotlin it does not shadow
+/// `kotlin.Exception`). Its scope and effect are given by tag here and whole in `json`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ApprovedException {
+    /// The exception's id.
+    pub id: String,
+    /// The customer.
+    pub customer: String,
+    /// The agreement, if it concerns one.
+    pub agreement: Option<String>,
+    /// What it covers: `agreement`, `line`, `entitlement`, `payment_plan`, `charge`,
+    /// `commitment`, `process_step`.
+    pub scope: String,
+    /// What it does: `allow`, `suspend`, `extend`.
+    pub effect: String,
+    /// Until when an `extend` effect extends.
+    pub extended_until: Option<SystemTime>,
+    /// Who approved it.
+    pub approved_by: String,
+    /// Why.
+    pub reason: String,
+    /// From when it holds.
+    pub valid_from: SystemTime,
+    /// Until when it holds, if it ends.
+    pub valid_to: Option<SystemTime>,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<SystemTime>,
+    /// The whole exception as JSON.
+    pub json: String,
+}
+
+impl ApprovedException {
+    pub(crate) fn from_core(e: &crm_core::agreement::Exception) -> Out<Self> {
+        let extended_until = match &e.effect {
+            crm_core::agreement::ExceptionEffect::Extend { until } => Some(from_instant(*until)),
+            _ => None,
+        };
+        Ok(ApprovedException {
+            id: e.id.to_string(),
+            customer: e.customer.to_string(),
+            agreement: e.agreement.as_ref().map(ToString::to_string),
+            scope: tag_of(&e.scope)?,
+            effect: tag_of(&e.effect)?,
+            extended_until,
+            approved_by: e.approved_by.to_string(),
+            reason: e.reason.clone(),
+            valid_from: from_instant(e.valid_from),
+            valid_to: e.valid_to.map(from_instant),
+            revoked_at: e.revoked.as_ref().map(|r| from_instant(r.at)),
+            json: json(e)?,
+        })
+    }
+}
+
+/// The totals of a customer's ledger (the core's `LedgerTotals`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct LedgerTotals {
+    /// Every charge's amount.
+    pub charged: Money,
+    /// The signed sum of the adjustments.
+    pub adjustments: Money,
+    /// Payments received and not reversed.
+    pub received: Money,
+    /// Credits granted.
+    pub credited: Money,
+    /// Written off.
+    pub written_off: Money,
+    /// Still open on the charges.
+    pub open: Money,
+    /// What payments and credits brought in beyond what was applied.
+    pub credit_balance: Money,
+    /// What the customer owes (negative: what the customer has with us).
+    pub balance: Money,
+}
+
+impl From<&crm_core::obligation::LedgerTotals> for LedgerTotals {
+    fn from(t: &crm_core::obligation::LedgerTotals) -> Self {
+        LedgerTotals {
+            charged: t.charged.into(),
+            adjustments: t.adjustments.into(),
+            received: t.received.into(),
+            credited: t.credited.into(),
+            written_off: t.written_off.into(),
+            open: t.open.into(),
+            credit_balance: t.credit_balance.into(),
+            balance: t.balance.into(),
+        }
+    }
+}
+
+// -- policy decisions -----------------------------------------------------------------------------
+
+/// A tiering decision for one customer (the core's `TierDecision`); the matched conditions are
+/// in `json`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct TierDecision {
+    /// The customer.
+    pub customer: String,
+    /// The tier decided.
+    pub tier: String,
+    /// The tier before, if any.
+    pub previous: Option<String>,
+    /// True when the tier differs from `previous`.
+    pub changed: bool,
+    /// The rule that matched (null: the baseline tier).
+    pub rule: Option<String>,
+    /// Why, in words.
+    pub reasons: Vec<String>,
+    /// The instant of the decision.
+    pub at: SystemTime,
+    /// The whole decision as JSON.
+    pub json: String,
+}
+
+impl TierDecision {
+    pub(crate) fn from_core(d: &crm_core::policy::TierDecision) -> Out<Self> {
+        Ok(TierDecision {
+            customer: d.customer.to_string(),
+            tier: d.tier.clone(),
+            previous: d.previous.clone(),
+            changed: d.changed,
+            rule: d.rule.clone(),
+            reasons: d.reasons.clone(),
+            at: from_instant(d.at),
+            json: json(d)?,
+        })
+    }
+}
+
+/// A customer a tiering batch could not decide, and why.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct TieringFailure {
+    /// The customer.
+    pub customer: String,
+    /// The error's kind tag (`validation`, `not_found`, ... as in docs/errors.md).
+    pub kind: String,
+    /// The core's message.
+    pub detail: String,
+}
+
+/// The decisions of a tiering batch, in input order, and the customers it could not decide.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct TieringBatch {
+    /// One decision per customer decided.
+    pub decisions: Vec<TierDecision>,
+    /// One failure per customer not decided.
+    pub failures: Vec<TieringFailure>,
+}
+
+impl TieringBatch {
+    pub(crate) fn from_core(b: &crm_core::policy::TieringBatch) -> Out<Self> {
+        Ok(TieringBatch {
+            decisions: all(&b.decisions, TierDecision::from_core)?,
+            failures: all(&b.failures, |f| {
+                Ok(TieringFailure {
+                    customer: f.customer.to_string(),
+                    kind: tag_of(&f.error.kind())?,
+                    detail: f.error.to_string(),
+                })
+            })?,
+        })
+    }
+}
+
+/// The compensation decided for a complaint (the core's `CompensationDecision`); the offer
+/// proposed before the cap, the cap and the matched conditions are in `json`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct CompensationDecision {
+    /// The customer.
+    pub customer: String,
+    /// The complaint (an interaction id).
+    pub complaint: String,
+    /// The customer's tier.
+    pub tier: String,
+    /// The rule that decided, if any.
+    pub rule: Option<String>,
+    /// True when the offer includes an apology.
+    pub apology: bool,
+    /// The credit offered, if any.
+    pub credit: Option<Money>,
+    /// The charge whose fee is waived, if any.
+    pub waived_charge: Option<String>,
+    /// True when a replacement is offered.
+    pub replacement: bool,
+    /// The offering of an upgrade, if one is offered.
+    pub upgrade: Option<String>,
+    /// True when the cap reduced the proposed offer.
+    pub reduced: bool,
+    /// The money value of the offer, counted against the cap.
+    pub value: Money,
+    /// Granted already in the cap's period.
+    pub granted_in_period: Money,
+    /// What the cap leaves after this offer.
+    pub cap_remaining: Money,
+    /// The role whose approval the offer needs, if any.
+    pub approval_role: Option<String>,
+    /// Why approval is needed, if it is.
+    pub approval_reason: Option<String>,
+    /// Why, in words.
+    pub reasons: Vec<String>,
+    /// The instant of the decision.
+    pub at: SystemTime,
+    /// The whole decision as JSON.
+    pub json: String,
+}
+
+impl CompensationDecision {
+    pub(crate) fn from_core(d: &crm_core::policy::CompensationDecision) -> Out<Self> {
+        Ok(CompensationDecision {
+            customer: d.customer.to_string(),
+            complaint: d.complaint.to_string(),
+            tier: d.tier.clone(),
+            rule: d.rule.clone(),
+            apology: d.offer.apology,
+            credit: d.offer.credit.map(Money::from),
+            waived_charge: d.offer.fee_waiver.as_ref().map(|f| f.charge.to_string()),
+            replacement: d.offer.replacement,
+            upgrade: d.offer.upgrade.as_ref().map(ToString::to_string),
+            reduced: d.reduced,
+            value: d.value.into(),
+            granted_in_period: d.granted_in_period.into(),
+            cap_remaining: d.cap_remaining.into(),
+            approval_role: d.approval.as_ref().map(|a| a.role.clone()),
+            approval_reason: d.approval.as_ref().map(|a| a.reason.clone()),
+            reasons: d.reasons.clone(),
+            at: from_instant(d.at),
+            json: json(d)?,
         })
     }
 }

@@ -37,6 +37,7 @@ expect "$SRC" "open class Crm: CrmProtocol"
 expect "$SRC" "public static func replay(events: [Event])throws  -> Crm"
 expect "$SRC" "open func execute(meta: Meta, command: String)throws  -> [Event]"
 expect "$SRC" "open func executeJson(envelope: String)throws  -> String"
+expect "$SRC" "open func executeCommand(meta: Meta, command: CrmCommand)throws  -> [Event]"
 expect "$SRC" "open func events()throws  -> [Event]"
 expect "$SRC" "open func checkEntitlement(request: String, at: Date)throws  -> EntitlementDecision"
 expect "$SRC" "open func checkEntitlements(requests: [String], at: Date)throws  -> [EntitlementDecision]"
@@ -48,7 +49,8 @@ expect "$SRC" "public struct Meta"
 expect "$SRC" "public enum DecisionOutcome"
 expect "$SRC" "open class DecisionTable: DecisionTableProtocol"
 expect "$SRC" "open class TieringPolicy: TieringPolicyProtocol"
-expect "$SRC" "open func assignTiers(customers: String, at: Date)throws  -> String"
+expect "$SRC" "open func assignTiers(customers: String, at: Date)throws  -> TieringBatch"
+expect "$SRC" "open func assignTier(measures: String, at: Date, previous: String?)throws  -> TierDecision"
 expect "$SRC" "open class ServicePolicy: ServicePolicyProtocol"
 expect "$SRC" "open class Ledger: LedgerProtocol"
 expect "$SRC" "open func customer360(customer: String, at: Date, lastN: Int32)throws  -> Customer360"
@@ -56,7 +58,7 @@ expect "$SRC" "open func audit(customer: String, at: Date)throws  -> [Finding]"
 expect "$SRC" "open func collectionActionsBatch(customers: [String], policy: String, at: Date)throws  -> [[CollectionAction]]"
 expect "$SRC" "open func recordPayment(payment: String)throws  -> String"
 expect "$SRC" "open func balance()throws  -> Money"
-expect "$SRC" "open func decide(complaint: String, customer: String, granted: String, cap: String, at: Date)throws  -> String"
+expect "$SRC" "open func decide(complaint: String, customer: String, granted: String, cap: String, at: Date)throws  -> CompensationDecision"
 expect "$SRC" "open func customer(id: String)throws  -> Customer"
 expect "$SRC" "open func agreement(id: String)throws  -> Agreement"
 expect "$SRC" "open func agreementsOf(customer: String)throws  -> [Agreement]"
@@ -68,13 +70,30 @@ expect "$SRC" "open func reconcile(customer: String, from: IsoDate, to: IsoDate,
 expect "$SRC" "open func collectionActions(customer: String, policy: String, at: Date)throws  -> [CollectionAction]"
 expect "$SRC" "open func interaction(id: String)throws  -> Interaction"
 expect "$SRC" "open func interactionsOf(customer: String, lastN: Int32)throws  -> [Interaction]"
+expect "$SRC" "open func commitmentsOf(customer: String)throws  -> [Commitment]"
+expect "$SRC" "open func overdueCommitments(at: Date)throws  -> [Commitment]"
+expect "$SRC" "open func usage(id: String)throws  -> UsageRecord"
+expect "$SRC" "open func tierOf(customer: String)throws  -> TierChange?"
+expect "$SRC" "open func compensationsOf(customer: String)throws  -> [CompensationGrant]"
+expect "$SRC" "open func entitlementsOf(customer: String, at: Date, standing: String?)throws  -> [EntitlementStatus]"
+expect "$SRC" "open func serviceMeasures(start: Date, end: Date, filter: String?)throws  -> ServiceMeasures"
+expect "$SRC" "open func accountability(at: Date)throws  -> AccountabilityReport"
+expect "$SRC" "open func processReport(definition: String)throws  -> ProcessReport"
+expect "$SRC" "open func paymentPlansOf(customer: String)throws  -> [PaymentPlan]"
+expect "$SRC" "open func serviceLevel(customer: String, code: String, priority: String, at: Date)throws  -> ServiceLevelTargets"
+expect "$SRC" "open func exceptionsCovering(customer: String, scope: String, at: Date, agreement: String?)throws  -> [ApprovedException]"
+expect "$SRC" "open func totals()throws  -> LedgerTotals"
 for record in Customer Agreement AgreementLine LineStatusEntry Statement StatementCharge AgingReport \
     Reconciliation UnpaidCharge CollectionAction ProcessInstance InstanceStatus SlaClock Interaction \
-    Finding EntityRef Customer360 TierView AgreementView LineView MoneyView ProcessView; do
+    Finding EntityRef Customer360 TierView AgreementView LineView MoneyView ProcessView Commitment \
+    UsageRecord TierChange CompensationGrant EntitlementStatus ServiceMeasures CommitmentTally \
+    PartyAccountability PartnerScorecard AccountabilityReport StepStats ProcessReport PaymentPlan \
+    ServiceLevelTargets ApprovedException LedgerTotals TierDecision TieringFailure TieringBatch \
+    CompensationDecision; do
     expect "$SRC" "public struct $record"
 done
 for enum in CollectionTarget ActionStatus Channel Direction Purpose InteractionOutcome Severity \
-    FindingKind CollectionStepKind SlaState; do
+    FindingKind CollectionStepKind SlaState CommitmentState Party CrmCommand PaymentMethod; do
     expect "$SRC" "public enum $enum"
 done
 expect "$OUT/crm_ffiFFI.h" "uniffi_crm_ffi_fn_func_money_split"

@@ -40,6 +40,11 @@ check(events.count == 1 && events[0].type == "customer_registered", "execute ret
 check(try Crm.replay(events: crm.events()).stateJson() == crm.stateJson(), "replay rebuilds the state")
 let ada = try crm.customer(id: "C1")
 check(ada.id == "C1" && ada.name == "Ada", "a customer comes back as a typed record")
+let grace = try crm.executeCommand(meta: Meta(at: at, actor: "erp", idempotencyKey: nil, expectedVersion: nil),
+                                   command: .registerCustomer(id: "C2", name: "Grace"))
+check(grace.count == 1 && grace[0].stream == "customer/C2", "a typed command records its event")
+let view = try crm.customer360(customer: "C1", at: at, lastN: 5)
+check(view.name == "Ada" && view.agreements.isEmpty && view.money == nil, "the 360 view is a typed record")
 do {
     _ = try crm.customer(id: "C-404")
     check(false, "an unknown customer must throw")
@@ -47,4 +52,4 @@ do {
     check(entity == "customer" && id == "C-404", "not found carries entity and id")
 }
 
-print("Swift: 7 passed, 0 failed")
+print("Swift: 9 passed, 0 failed")

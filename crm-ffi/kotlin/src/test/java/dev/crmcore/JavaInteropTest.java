@@ -50,6 +50,37 @@ class JavaInteropTest {
     }
 
     @Test
+    void typedRecordsAndCommandsFromJava() throws CrmException {
+        try (Crm crm = new Crm()) {
+            Instant at = Instant.parse("2026-01-01T09:00:00Z");
+            Meta meta = new Meta(at, "erp", null, null);
+            List<Event> events = crm.executeCommand(meta, new CrmCommand.RegisterCustomer("C1", "Ada"));
+            assertEquals("customer/C1", events.get(0).getStream());
+            Customer ada = crm.customer("C1");
+            assertEquals("Ada", ada.getName());
+            assertTrue(ada.getJson().contains("\"id\":\"C1\""), ada.getJson());
+
+            Customer360 view = crm.customer360("C1", at, 5);
+            assertEquals(at, view.getAt());
+            assertTrue(view.getAgreements().isEmpty());
+            assertEquals(null, view.getMoney());
+            assertTrue(crm.audit("C1", at).isEmpty());
+
+            crm.executeCommand(meta, new CrmCommand.RecordPayment("PAY-1", "C1", at,
+                Crm_ffiKt.moneyParse("25.00", "EUR"), PaymentMethod.CARD, "card 1234"));
+            Money balance = crm.balance("C1");
+            assertEquals(0, balance.getAmount().compareTo(new BigDecimal("-25.00")), "a payment without charges is credit");
+            Statement statement = crm.statement("C1", null);
+            assertTrue(statement.getCharges().isEmpty());
+
+            CrmException.Validation bad = assertThrows(CrmException.Validation.class,
+                () -> crm.executeCommand(meta, new CrmCommand.RegisterCustomer("", "Nobody")));
+            assertEquals("", bad.getValue());
+            assertEquals(2, crm.events().size());
+        }
+    }
+
+    @Test
     void datesAndTheLedgerFromJava() throws CrmException {
         String plan = "{\"id\":\"P-DEV\",\"customer_id\":\"C1\",\"agreement_id\":\"A1\","
             + "\"line_id\":\"L-DEV\",\"payment_type\":\"sale\",\"periodicity\":{\"type\":\"installments\","

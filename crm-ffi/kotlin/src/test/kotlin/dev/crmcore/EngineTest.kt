@@ -177,12 +177,19 @@ class EngineTest {
                 "exception":{"id":"EXT-1","customer":"C1","agreement":"A1","scope":$scope,
                 "effect":{"type":"extend","until":"2026-03-02T17:00:00Z"},"approved_by":"supervisor-3",
                 "reason":"repair delayed","valid_from":"2026-02-15T10:00:00Z","valid_to":"2026-03-02T17:00:00Z"}}""")
-            assertTrue(crm.exceptionsCovering("C1", scope, t("2026-02-20T00:00:00Z"), "A1").contains("EXT-1"))
-            assertTrue(crm.overdueCommitments(t("2026-02-17T00:00:00Z")).contains("LOAN-RETURN-1"))
+            val extension = crm.exceptionsCovering("C1", scope, t("2026-02-20T00:00:00Z"), "A1").single()
+            assertEquals("EXT-1", extension.id)
+            assertEquals("commitment", extension.scope)
+            assertEquals("extend", extension.effect)
+            assertEquals(t("2026-03-02T17:00:00Z"), extension.extendedUntil)
+            assertEquals("supervisor-3", extension.approvedBy)
+            assertEquals(listOf("LOAN-RETURN-1"), crm.overdueCommitments(t("2026-02-17T00:00:00Z")).map { it.id })
             crm.execute(World.meta("2026-02-21T10:00:00Z"), """{"type":"revoke_exception","exception":"EXT-1","reason":"found"}""")
-            assertEquals("[]", crm.exceptionsCovering("C1", scope, t("2026-02-22T00:00:00Z"), null))
+            assertEquals(emptyList<ApprovedException>(), crm.exceptionsCovering("C1", scope, t("2026-02-22T00:00:00Z"), null))
             crm.execute(World.meta("2026-02-22T10:00:00Z"), """{"type":"keep_commitment","commitment":"LOAN-RETURN-1"}""")
-            assertTrue(crm.commitmentsOf("C1").contains("\"state\":\"kept\""))
+            val kept = crm.commitmentsOf("C1").single()
+            assertEquals(CommitmentState.KEPT, kept.state)
+            assertEquals(t("2026-02-22T10:00:00Z"), kept.closedAt)
             assertThrows<CrmException.InvalidTransition> {
                 crm.execute(World.meta("2026-02-23T10:00:00Z"),
                     """{"type":"break_commitment","commitment":"LOAN-RETURN-1","reason":"late"}""")
@@ -218,17 +225,30 @@ class EngineTest {
             }
             assertTrue(denied.reasons.isNotEmpty())
             crm.execute(World.meta("2026-02-03T12:00:00Z"), """{"type":"reverse_usage","usage":"U-2","reason":"cancelled"}""")
-            assertTrue(crm.usage("U-2").contains("\"reversed\""))
+            val reversed = crm.usage("U-2")
+            assertEquals("cancelled", reversed.reversalReason)
+            assertEquals(t("2026-02-03T12:00:00Z"), reversed.reversedAt)
+            assertEquals(Channel.PHONE, reversed.channel)
+            assertEquals(0, reversed.quantity.compareTo(BigDecimal.ONE))
             assertEquals("L1.device_replacement", first.matched!!.entitlement)
-            assertTrue(crm.usageOf(first.matched!!.entitlement).contains("U-1"))
+            assertEquals(listOf("U-1", "U-2"), crm.usageOf(first.matched!!.entitlement).map { it.id })
 
             val batch = crm.checkEntitlements(List(3) { World.request() }, t("2026-02-04T10:00:00Z"))
             assertEquals(3, batch.size)
             assertTrue(batch.all { it.outcome == DecisionOutcome.GRANTED && it.remaining!!.remaining.signum() == 0 })
 
             val sla = crm.serviceLevel("C1", "support", "normal", t("2026-02-04T10:00:00Z"))
-            assertTrue(sla.contains("\"resolution\":{\"seconds\":28800}"), sla)
-            assertTrue(crm.entitlementsOf("C1", t("2026-02-04T10:00:00Z"), null).contains("device_replacement"))
+            assertEquals(BusinessDuration(28800), sla.resolution, sla.toString())
+            assertEquals(BusinessDuration(3600), sla.response)
+            assertEquals("support", sla.calendar)
+            assertEquals("L1.support", sla.source.entitlement)
+            assertNull(sla.tier)
+            val statuses = crm.entitlementsOf("C1", t("2026-02-04T10:00:00Z"), null)
+            assertEquals(listOf("device_replacement", "support"), statuses.map { it.code }.sorted())
+            val quota = statuses.single { it.code == "device_replacement" }
+            assertEquals("quota", quota.kind)
+            assertTrue(quota.usable, quota.reasons.toString())
+            assertEquals(0, quota.remaining!!.used.compareTo(BigDecimal.ONE), "U-2 was reversed; checks use nothing")
             assertThrows<CrmException.NotEntitled> { crm.serviceLevel("C1", "support", "urgent", t("2026-02-04T10:00:00Z")) }
         }
     }
@@ -260,7 +280,11 @@ class EngineTest {
             assertNull(crm.processOfInteraction("CHAT-0"))
             assertEquals(listOf("P-1"), crm.processesOf("C1").map { it.id })
             val id = Regex("\"id\":\"([^\"]+)\"").find(def)!!.groupValues[1]
-            assertTrue(crm.processReport(id).contains("\"instances\":1"))
+            val report = crm.processReport(id)
+            assertEquals(1L, report.instances)
+            assertEquals(if (instance.endedAt == null) 0L else 1L, report.ended)
+            assertEquals(3L, report.moves)
+            assertTrue(report.steps.isNotEmpty())
         }
     }
 

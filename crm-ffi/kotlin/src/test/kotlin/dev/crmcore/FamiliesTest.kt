@@ -99,6 +99,11 @@ class FamiliesTest {
     fun `story 3 - installments, late and partial payments, collections, restriction and reconciliation`() {
         sold().use { crm ->
             assertEquals(listOf("L-DEV.device", "L-SVC.service"), crm.agreement("A3").paymentPlans)
+            val plans = crm.paymentPlansOf("C3")
+            assertEquals(listOf("L-DEV.device", "L-SVC.service"), plans.map { it.id })
+            assertEquals(listOf("sale", "service"), plans.map { it.paymentType })
+            assertEquals(listOf("installments", "recurring"), plans.map { it.periodicity })
+            assertEquals(listOf("L-DEV", "L-SVC"), plans.map { it.line })
             bill(crm, "2025-12-31")
             val device = crm.statement("C3", """{"type":"plan","plan_id":"L-DEV.device"}""")
             assertEquals(12, device.charges.size)
@@ -194,6 +199,11 @@ class FamiliesTest {
             assertMoney("0.00", view.money!!.balance)
             assertEquals(LineStatus.ACTIVE, view.agreements.single().lines.single { it.line == "L-SVC" }.status)
             assertEquals(listOf("L-DEV", "L-SVC"), view.agreements.single().activeLines.sorted())
+            val entitlement = view.entitlements.single()
+            assertEquals("access", entitlement.code)
+            assertEquals("access", entitlement.kind)
+            assertEquals("L-SVC", entitlement.source.line)
+            assertTrue(entitlement.usable, entitlement.reasons.toString())
             Crm.replay(crm.events()).use { again -> assertEquals(crm.stateJson(), again.stateJson()) }
         }
     }
@@ -253,7 +263,10 @@ class FamiliesTest {
             assertEquals(listOf("tier_changed"), changed.map { it.type })
             val tier = crm.tierOf("SMB-1")
             assertNotNull(tier)
-            assertTrue(tier!!.contains("\"to\":\"gold\"") && tier.contains("\"rule\":\"R3\""), tier)
+            assertEquals("gold", tier!!.to)
+            assertNull(tier.from)
+            assertEquals("R3", tier.rule)
+            assertTrue(tier.reasons.isNotEmpty())
             assertNull(crm.tierOf("SMB-2"))
 
             val view = crm.customer360("SMB-1", t("2026-03-02T11:00:00Z"), 5)
@@ -281,7 +294,11 @@ class FamiliesTest {
                 "complaint":{"id":"CHAT-G","category":"callback","severity":"low","commitment_broken":true}}""").single()
             assertEquals("compensation_granted", grant.type)
             assertMoney("-20.00", crm.balance("SMB-1"), "the credit reaches the ledger")
-            assertTrue(crm.compensationsOf("SMB-1").contains("\"amount\":\"20.00\""))
+            val granted = crm.compensationsOf("SMB-1").single()
+            assertEquals("CHAT-G", granted.complaint)
+            assertMoney("20.00", granted.credit!!)
+            assertEquals("C1", granted.rule)
+            assertNull(granted.approvedBy)
         }
     }
 
@@ -360,7 +377,14 @@ class FamiliesTest {
             assertEquals(listOf("CALL-5"), view.interactions.map { it.id })
             assertEquals(listOf("P-1"), view.openProcesses.map { it.status.instance })
             assertEquals(findings, view.alerts)
-            assertTrue(crm.serviceMeasures(t("2026-03-01T00:00:00Z"), t("2026-03-10T00:00:00Z"), null).contains("\"csat\""))
+            val measures = crm.serviceMeasures(t("2026-03-01T00:00:00Z"), t("2026-03-10T00:00:00Z"), null)
+            assertEquals(2L, measures.contacts)
+            assertEquals(2L, measures.inbound)
+            assertEquals(1L, measures.transferredWarm)
+            assertEquals(1L, measures.csatResponses)
+            assertEquals(0, measures.csatAverage!!.compareTo(BigDecimal(4)))
+            assertEquals(1L, measures.npsPromoters)
+            assertEquals(0, measures.averageSentiment!!.compareTo(BigDecimal("-0.25")))
         }
     }
 
@@ -393,6 +417,89 @@ class FamiliesTest {
             refused<CrmException.NotFound>(crm) { crm.interaction("CHAT-404") }
             refused<CrmException.Validation>(crm) { crm.interactionsOf("C1", -1) }
             refused<CrmException.NotFound>(crm) { crm.audit("C-404", t("2026-03-06T16:00:00Z")) }
+        }
+    }
+
+    // -- typed commands -------------------------------------------------------------------------
+
+    @Test
+    fun `typed commands record exactly what their JSON records`() {
+        fun both(typed: Crm, json: Crm, at: String, command: CrmCommand, text: String) {
+            val a = typed.executeCommand(World.meta(at), command)
+            val b = json.execute(World.meta(at), text)
+            assertEquals(b, a, text)
+            assertTrue(a.isNotEmpty() || text.contains("generate_charges"), text)
+        }
+        sold().use { typed ->
+            sold().use { json ->
+                both(typed, json, "2025-01-31T06:00:00Z", CrmCommand.GenerateCharges("C3", LocalDate.parse("2025-02-20")),
+                    """{"type":"generate_charges","customer":"C3","until":"2025-02-20"}""")
+                both(typed, json, "2025-01-31T12:00:00Z",
+                    CrmCommand.RecordPayment("PAY1", "C3", t("2025-01-31T12:00:00Z"), eur("149.80"), PaymentMethod.BANK_TRANSFER, "bank PAY1"),
+                    payment("PAY1", "2025-01-31", "149.80"))
+                val key = typed.collectionActions("C3", "standard", t("2025-02-05T09:00:00Z")).first { it.status == ActionStatus.Due }.key
+                both(typed, json, "2025-02-05T09:00:00Z", CrmCommand.TakeCollectionAction("C3", "standard", key),
+                    """{"type":"take_collection_action","customer":"C3","policy":"standard","key":"$key"}""")
+                both(typed, json, "2025-02-06T09:00:00Z", CrmCommand.ChangeLineStatus("A3", "L-SVC", LineAction.SUSPEND, null, null, null),
+                    """{"type":"change_line_status","agreement":"A3","line":"L-SVC","action":"suspend"}""")
+                both(typed, json, "2025-02-06T09:00:00Z", CrmCommand.RegisterCustomer("C4", "Customer C4"),
+                    """{"type":"register_customer","customer":{"id":"C4","name":"Customer C4"}}""")
+                assertEquals(json.stateJson(), typed.stateJson())
+            }
+        }
+        World.world().use { typed ->
+            World.world().use { json ->
+                for (crm in listOf(typed, json)) {
+                    crm.execute(World.meta("2026-02-02T09:00:00Z", actor = "admin"), policies)
+                    complaint(crm, "CHAT-1", "C1", "2026-02-02T09:00:00Z", null)
+                    for (id in listOf("PR-1", "PR-2")) {
+                        crm.execute(World.meta("2026-02-02T09:10:00Z"), """{"type":"make_commitment","commitment":{
+                            "id":"$id","customer":"C1","description":"call back","made_by":{"type":"employee","employee":"agent-7"},
+                            "responsible":{"type":"organisation","unit":"back office"},"due_at":"2026-02-05T17:00:00Z"}}""")
+                    }
+                }
+                val at = "2026-02-03T09:00:00Z"
+                both(typed, json, at, CrmCommand.ConsumeEntitlement("U-1", "C1", "device_replacement", Channel.PHONE, null, null),
+                    """{"type":"consume_entitlement","usage":"U-1","request":{"customer":"C1","code":"device_replacement","channel":"phone"}}""")
+                both(typed, json, at, CrmCommand.KeepCommitment("PR-1"), """{"type":"keep_commitment","commitment":"PR-1"}""")
+                both(typed, json, at, CrmCommand.BreakCommitment("PR-2", "forgot"),
+                    """{"type":"break_commitment","commitment":"PR-2","reason":"forgot"}""")
+                both(typed, json, at,
+                    CrmCommand.UpdateInteraction("CHAT-1", t("2026-02-02T09:20:00Z"), InteractionOutcome.RESOLVED_FIRST_CONTACT, 5, 10, BigDecimal("0.5")),
+                    """{"type":"update_interaction","interaction":"CHAT-1","update":{"ended_at":"2026-02-02T09:20:00Z",
+                        "outcome":"resolved_first_contact","feedback":{"csat":5,"nps":10},"sentiment":"0.5"}}""")
+                both(typed, json, at, CrmCommand.AssignTiers(listOf("C1")), """{"type":"assign_tiers","customers":["C1"]}""")
+                assertEquals(json.stateJson(), typed.stateJson())
+                assertEquals(InteractionOutcome.RESOLVED_FIRST_CONTACT, typed.interaction("CHAT-1").outcome)
+            }
+        }
+    }
+
+    @Test
+    fun `bad typed commands are typed exceptions and record nothing`() {
+        sold().use { crm ->
+            bill(crm, "2025-01-31")
+            val at = World.meta("2025-02-01T09:00:00Z")
+            val id = refused<CrmException.Validation>(crm) { crm.executeCommand(at, CrmCommand.RegisterCustomer(" C5", "x")) }
+            assertEquals(" C5", id.value)
+            val usd = refused<CrmException.CurrencyMismatch>(crm) {
+                crm.executeCommand(at, CrmCommand.RecordPayment("P-USD", "C3", t("2025-02-01T09:00:00Z"),
+                    moneyParse("10.00", "USD"), PaymentMethod.CARD, "card"))
+            }
+            assertEquals(setOf("EUR", "USD"), setOf(usd.left, usd.right))
+            val move = refused<CrmException.InvalidTransition>(crm) {
+                crm.executeCommand(at, CrmCommand.ChangeLineStatus("A3", "L-DEV", LineAction.ACTIVATE, null, null, null))
+            }
+            assertEquals("L-DEV", move.id)
+            refused<CrmException.NotFound>(crm) { crm.executeCommand(at, CrmCommand.KeepCommitment("PR-404")) }
+            refused<CrmException.NotFound>(crm) {
+                crm.executeCommand(at, CrmCommand.UpdateInteraction("CHAT-404", null, InteractionOutcome.ABANDONED, null, null, null))
+            }
+            refused<CrmException.NotFound>(crm) { crm.executeCommand(at, CrmCommand.AssignTiers(emptyList())) }
+            val code = refused<CrmException.NotFound>(crm) {
+                crm.executeCommand(at, CrmCommand.ConsumeEntitlement("U-1", "C3", "no_such_code", Channel.PHONE, null, null))
+            }
+            assertTrue(code.detail.contains("no_such_code"), code.detail)
         }
     }
 }

@@ -47,6 +47,9 @@ class ObligationsTest {
             ledger.reversePayment("PAY-3", Instant.parse("2025-04-12T10:00:00Z"), "bounced")
             assertEquals(0, ledger.balance().amount.compareTo(BigDecimal("49.90")))
             Ledger.fromJson(ledger.toJson()).use { again -> assertEquals(ledger.totals(), again.totals()) }
+            val totals = ledger.totals()
+            assertEquals(0, totals.received.amount.compareTo(BigDecimal("99.80")), totals.toString())
+            assertEquals(0, totals.balance.amount.compareTo(BigDecimal("49.90")))
         }
         assertTrue(installments.contains("\"due_date\":\"2025-02-28\""), "month-end anchored")
     }

@@ -59,21 +59,28 @@ class StoriesTest {
                 "effect":{"type":"extend","until":"2026-03-02T17:00:00Z"},"approved_by":"supervisor-3",
                 "reason":"repair delayed","valid_from":"2026-02-15T10:00:00Z","valid_to":"2026-03-02T17:00:00Z"}}""")
             // the reminder must not fire while the extension holds
-            assertTrue(crm.exceptionsCovering("C1", loan, t("2026-02-20T08:00:00Z"), null).contains("EXT-1"))
-            assertEquals("[]", crm.exceptionsCovering("C1", loan, t("2026-03-03T08:00:00Z"), null))
+            assertEquals(listOf("EXT-1"), crm.exceptionsCovering("C1", loan, t("2026-02-20T08:00:00Z"), null).map { it.id })
+            assertEquals(emptyList<ApprovedException>(), crm.exceptionsCovering("C1", loan, t("2026-03-03T08:00:00Z"), null))
             crm.execute(World.meta("2026-02-20T09:00:00Z"), """{"type":"make_commitment","commitment":{
                 "id":"CALLBACK-1","customer":"C1","description":"call back about the complaint",
                 "made_by":{"type":"employee","employee":"agent-7"},
                 "responsible":{"type":"organisation","unit":"back office"},"due_at":"2026-02-22T17:00:00Z"}}""")
-            assertTrue(crm.overdueCommitments(t("2026-02-23T09:00:00Z")).contains("CALLBACK-1"))
+            val overdue = crm.overdueCommitments(t("2026-02-23T09:00:00Z")).single { it.id == "CALLBACK-1" }
+            assertEquals(Party.Organisation("back office"), overdue.responsible)
+            assertEquals(Party.Employee("agent-7"), overdue.madeBy)
+            assertEquals(CommitmentState.OPEN, overdue.state)
             ServicePolicy(Policies.SERVICE).use { service ->
                 CompensationPolicy(Policies.COMPENSATION).use { policy ->
                     val offer = policy.decide(
                         """{"id":"CALLBACK-1","category":"callback","severity":"low","commitment_broken":true}""",
                         """{"customer":"C1","tier":"standard","value":{"amount":"500.00","currency":"EUR"}}""",
                         "[]", service.compensationCap("standard"), t("2026-02-23T09:05:00Z"))
-                    assertTrue(offer.contains("\"credit\":{\"amount\":\"20.00\",\"currency\":\"EUR\"}"), offer)
-                    assertTrue(offer.contains("\"rule\":\"C1\""))
+                    assertEquals(moneyParse("20.00", "EUR"), offer.credit, offer.toString())
+                    assertEquals("C1", offer.rule)
+                    assertEquals("standard", offer.tier)
+                    assertEquals(false, offer.reduced)
+                    assertEquals(null, offer.approvalRole, "20.00 is under the 75.00 approval threshold")
+                    assertEquals(moneyParse("30.00", "EUR"), offer.capRemaining, "the standard cap is 50.00")
                 }
             }
         }
@@ -91,9 +98,17 @@ class StoriesTest {
             val closed = crm.execute(World.meta("2026-04-10T13:00:00Z"),
                 """{"type":"break_commitment","commitment":"MEAL-1","reason":"meal not loaded"}""").single()
             assertEquals("commitment_closed", closed.type)
-            val record = crm.commitmentsOf("C1")
-            assertTrue(record.contains("\"made_by\":{\"type\":\"partner\",\"partner\":\"TRAVEL-AG\"}"), record)
-            assertTrue(record.contains("\"unit\":\"carrier catering\"") && record.contains("\"state\":\"broken\""))
+            val meal = crm.commitmentsOf("C1").single { it.id == "MEAL-1" }
+            assertEquals(Party.Partner("TRAVEL-AG"), meal.madeBy)
+            assertEquals(Party.Organisation("carrier catering"), meal.responsible)
+            assertEquals(CommitmentState.BROKEN, meal.state)
+            assertEquals("meal not loaded", meal.closeReason)
+            // who broke it: the carrier's catering, on a promise the travel agent made
+            val report = crm.accountability(t("2026-04-10T15:00:00Z"))
+            val carrier = report.parties.single { it.responsible == Party.Organisation("carrier catering") }
+            assertEquals(1L, carrier.counts.broken)
+            assertEquals(listOf("MEAL-1"), carrier.broken.map { it.id })
+            assertEquals(1L, report.partners.single { it.partner == "TRAVEL-AG" }.made.broken)
             crm.execute(World.meta("2026-04-10T14:00:00Z"), """{"type":"start_process","start":{"instance":"P-MEAL",
                 "interaction_kind":"complaint","customer":"C1","calendar":"support","interaction":"CALL-9"}}""")
             assertEquals("P-MEAL", crm.processOfInteraction("CALL-9")!!.id)
@@ -104,7 +119,10 @@ class StoriesTest {
     fun `story 4 - low revenue, large potential - a preferred tier and its shorter SLA`() {
         TieringPolicy(Policies.TIERING).use { tiering ->
             val d = tiering.assignTier(Policies.measures("SMB-1", "3000.00", "250000.00"), t("2026-03-01T00:00:00Z"), "standard")
-            assertTrue(d.contains("\"tier\":\"gold\"") && d.contains("\"rule\":\"R3\"") && d.contains("\"changed\":true"), d)
+            assertEquals("gold", d.tier)
+            assertEquals("R3", d.rule)
+            assertEquals("standard", d.previous)
+            assertTrue(d.changed, d.toString())
             ServicePolicy(Policies.SERVICE).use { service ->
                 val gold = service.targets("gold", "complaint", """{"resolution":{"seconds":28800}}""")
                 assertTrue(gold.contains("\"resolution\":{\"seconds\":14400}"), gold)
@@ -112,10 +130,16 @@ class StoriesTest {
                 assertTrue(standard.contains("\"resolution\":{\"seconds\":28800}"), standard)
                 assertTrue(service.routingPriority("gold") > service.routingPriority("standard"))
             }
+            val usd = Policies.measures("USD-1", "1.00", "0.00").replace("\"EUR\"", "\"USD\"")
             val batch = tiering.assignTiers("[" + (1..50).joinToString(",") {
                 """{"measures":${Policies.measures("C$it", "200000.00", "0.00")}}"""
-            } + "]", t("2026-03-01T00:00:00Z"))
-            assertEquals(50, Regex("\"tier\":\"platinum\"").findAll(batch).count())
+            } + """,{"measures":$usd}]""", t("2026-03-01T00:00:00Z"))
+            val failure = batch.failures.single()
+            assertEquals("USD-1", failure.customer)
+            assertTrue(failure.kind in setOf("currency_mismatch", "validation"), failure.toString())
+            assertTrue(failure.detail.contains("USD"), failure.detail)
+            assertEquals(50, batch.decisions.count { it.tier == "platinum" })
+            assertEquals((1..50).map { "C$it" }, batch.decisions.map { it.customer })
         }
     }
 

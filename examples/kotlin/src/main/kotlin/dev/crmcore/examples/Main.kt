@@ -1,9 +1,13 @@
 // The engine from Kotlin: a sale, a broken phone, an entitlement check with its reasons, a
-// consume, an illegal move refused, and replay. Run it with Maven (see examples/kotlin/pom.xml).
+// consume, typed records (the agreement's line, the usage, the 360 view), an illegal move
+// refused, and replay. Run it with Maven (see examples/kotlin/pom.xml).
 package dev.crmcore.examples
 
+import dev.crmcore.Channel
 import dev.crmcore.Crm
+import dev.crmcore.CrmCommand
 import dev.crmcore.CrmException
+import dev.crmcore.LineAction
 import dev.crmcore.Meta
 import java.time.Instant
 
@@ -18,17 +22,23 @@ fun main() {
             "sold_through":{"type":"direct"},"term":{"start":"2026-03-02"},
             "lines":[{"id":"L-1","offering":"MOBILE","quantity":1}],
             "signature":{"channel":"branch","at":"2026-03-02T09:00:00Z"}}""")
-        for (action in listOf("request_activation", "activate")) {
-            crm.execute(meta, """{"type":"change_line_status","agreement":"AG-1","line":"L-1","action":"$action"}""")
+        // commands as typed values (or as JSON, as above)
+        for (action in listOf(LineAction.REQUEST_ACTIVATION, LineAction.ACTIVATE)) {
+            crm.executeCommand(meta, CrmCommand.ChangeLineStatus("AG-1", "L-1", action, null, null, null))
         }
+        val line = crm.agreement("AG-1").lines.single()
+        println("line ${line.id}: ${line.status} after ${line.history.size - 1} moves")
 
         // the phone breaks: may the customer have a replacement?
         val request = """{"customer":"C-1","code":"device_replacement","channel":"phone"}"""
         val decision = crm.checkEntitlement(request, Instant.parse("2026-06-01T10:00:00Z"))
         println("${decision.outcome}, ${decision.remaining?.remaining?.toPlainString()} remaining after this one")
         decision.reasons.forEach { println("  - ${it.type}: ${it.message}") }
-        crm.execute(Meta(Instant.parse("2026-06-01T10:05:00Z"), "desk-3", null, null),
-            """{"type":"consume_entitlement","usage":"REQ-1","request":$request}""")
+        crm.executeCommand(Meta(Instant.parse("2026-06-01T10:05:00Z"), "desk-3", null, null),
+            CrmCommand.ConsumeEntitlement("REQ-1", "C-1", "device_replacement", Channel.PHONE, null, null))
+        println("used ${crm.usage("REQ-1").quantity} on ${crm.usage("REQ-1").channel}")
+        val view = crm.customer360("C-1", Instant.parse("2026-06-01T11:00:00Z"), 5)
+        println("360: ${view.name}, lines in service ${view.agreements.single().activeLines}, ${view.alerts.size} alerts")
 
         // an illegal lifecycle move is a typed exception and changes nothing
         try {
