@@ -14,13 +14,13 @@
 //! ## Personal data
 //!
 //! The summary is free text written by whoever handled the contact and may well contain
-//! personal data ("new address is ..."). `Debug` output therefore shows only its length; the
-//! JSON form carries it in full (it is the record).
+//! personal data ("new address is ..."). `Debug` output and validation errors therefore show
+//! only its length; the JSON form carries it in full (it is the record).
 
 use crate::Instant;
 use crate::error::{Error, Result};
 use crate::ids::{ActorId, CommitmentId, CustomerId, InstanceId, InteractionId, validate_id};
-use crate::party::{Channel, Customer, Purpose, validate_text};
+use crate::party::{Channel, Customer, Purpose, validate_personal_text};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -253,7 +253,7 @@ impl Interaction {
     /// - no commitment is listed twice.
     pub fn validate(&self) -> Result<()> {
         validate_id("interaction kind", &self.kind)?;
-        validate_text("interaction summary", &self.summary, true)?;
+        validate_personal_text("interaction summary", &self.summary, true)?;
         if let Some(q) = &self.queue {
             validate_id("queue", q)?;
         }

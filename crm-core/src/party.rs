@@ -38,6 +38,20 @@ pub fn validate_text(field: &str, value: &str, required: bool) -> Result<()> {
     Ok(())
 }
 
+/// Checks a text that is personal data (a name, an address, a contact's summary) like
+/// [`validate_text`]; a refusal carries the text's length instead of the text, because error
+/// messages end up in logs.
+pub fn validate_personal_text(field: &str, value: &str, required: bool) -> Result<()> {
+    validate_text(field, value, required).map_err(|e| match e {
+        Error::Validation { field, reason, .. } => Error::Validation {
+            field,
+            value: format!("<redacted: {} bytes>", value.len()),
+            reason,
+        },
+        other => other,
+    })
+}
+
 /// A channel on which the organisation and a customer meet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -106,7 +120,8 @@ impl fmt::Display for Purpose {
 
 /// An address of a customer on one channel (a phone number, an e-mail address).
 ///
-/// Its `Debug` output redacts the address, so contact details never reach logs by accident.
+/// Its `Debug` output redacts the address, and so does a validation error about it, so contact
+/// details never reach logs by accident.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContactPoint {
@@ -167,7 +182,7 @@ impl Customer {
     /// Checks names, addresses (at most [`MAX_CONTACT_POINTS`]) and that no purpose/channel
     /// pair is listed twice.
     pub fn validate(&self) -> Result<()> {
-        validate_text("customer name", &self.name, true)?;
+        validate_personal_text("customer name", &self.name, true)?;
         if self.contact_points.len() > MAX_CONTACT_POINTS {
             return Err(Error::validation(
                 "contact_points",
@@ -176,7 +191,7 @@ impl Customer {
             ));
         }
         for cp in &self.contact_points {
-            validate_text("contact address", &cp.address, true)?;
+            validate_personal_text("contact address", &cp.address, true)?;
         }
         for (i, a) in self.consents.iter().enumerate() {
             if self

@@ -1,6 +1,7 @@
 //! Model-based property tests: the engine against a small reference model, over random
 //! sequences of commands (customers, agreements, line moves, exceptions, entitlement uses and
-//! reversals), with idempotency keys that are reused and expected versions that are right or
+//! reversals, billing, payments and their reversals, credits, adjustments, write-offs and
+//! applied credit balances), with idempotency keys that are reused and expected versions that are right or
 //! stale. In every case:
 //!
 //! - every command's outcome is the one the model predicts (success, or an error of the
@@ -9,7 +10,12 @@
 //!   changes nothing; the same key with another command is a conflict;
 //! - replaying the log gives the same state, byte for byte;
 //! - quota usage never exceeds the quota without a cited exception (and never the quota plus
-//!   every extra ever approved).
+//!   every extra ever approved);
+//! - money is conserved over billing, payments, reversals, credits, adjustments, write-offs and
+//!   applied credit balances: after every step each ledger's balance equals what the model
+//!   summed from the commands (charged + adjusted - received - credited - written off), every
+//!   payment or credit is split exactly into what it paid and what it left as credit balance,
+//!   and the charges received exactly what the payments and credits applied.
 //!
 //! A separate property checks that deadline arithmetic on business calendars is additive.
 //!
@@ -31,10 +37,15 @@ use crm_core::agreement::{
 use crm_core::calendar::{BusinessCalendar, BusinessDuration};
 use crm_core::entitlement::{EntitlementRequest, UsageRecord};
 use crm_core::lifecycle::{LineKind, next_status};
+use crm_core::obligation::{
+    Adjustment, Application, ChargeChange, Credit, Frequency, FundingSource, Payment,
+    PaymentMethod, PaymentPlanTemplate, PaymentType, ScheduleTemplate, WriteOff,
+};
 use crm_core::party::{Channel, Consent};
 use crm_core::*;
 use proptest::prelude::*;
 use proptest::test_runner::Config;
+use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
@@ -102,6 +113,39 @@ enum Op {
     Reverse {
         usage: u8,
     },
+    /// Generate a customer's charges up to the first day of `month` (2026).
+    Bill {
+        customer: u8,
+        month: u32,
+    },
+    /// Record a payment of `cents`.
+    Pay {
+        customer: u8,
+        cents: i64,
+    },
+    /// Reverse the `pick`-th payment recorded so far (modulo their number).
+    Bounce {
+        pick: usize,
+    },
+    /// Grant a credit of `cents`.
+    Credit {
+        customer: u8,
+        cents: i64,
+    },
+    /// Adjust the `pick`-th charge billed so far (modulo their number) by `cents` (signed).
+    Adjust {
+        pick: usize,
+        cents: i64,
+    },
+    /// Write off `cents` of the `pick`-th charge billed so far.
+    WriteOff {
+        pick: usize,
+        cents: i64,
+    },
+    /// Apply a customer's credit balance to the open charges.
+    ApplyCredit {
+        customer: u8,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -116,6 +160,11 @@ struct Step {
     op: Op,
     key: Option<u8>,
     version: Version,
+}
+
+/// A customer for a money step: mostly C1, whose line is active from the start.
+fn payer() -> impl Strategy<Value = u8> {
+    prop_oneof![3 => Just(1u8), 1 => 1u8..4]
 }
 
 fn arb_op() -> impl Strategy<Value = Op> {
@@ -135,6 +184,15 @@ fn arb_op() -> impl Strategy<Value = Op> {
         1 => (1u8..4).prop_map(|exception| Op::Revoke { exception }),
         4 => (1u8..6, 1u8..4).prop_map(|(usage, customer)| Op::Consume { usage, customer }),
         1 => (1u8..6).prop_map(|usage| Op::Reverse { usage }),
+        3 => (payer(), 1u32..7).prop_map(|(customer, month)| Op::Bill { customer, month }),
+        3 => (payer(), 1i64..10_000).prop_map(|(customer, cents)| Op::Pay { customer, cents }),
+        2 => (0usize..8).prop_map(|pick| Op::Bounce { pick }),
+        2 => (payer(), 1i64..5_000).prop_map(|(customer, cents)| Op::Credit { customer, cents }),
+        2 => (0usize..8, -3_000i64..3_000)
+            .prop_filter("an adjustment is not zero", |(_, c)| *c != 0)
+            .prop_map(|(pick, cents)| Op::Adjust { pick, cents }),
+        2 => (0usize..8, 1i64..4_000).prop_map(|(pick, cents)| Op::WriteOff { pick, cents }),
+        2 => payer().prop_map(|customer| Op::ApplyCredit { customer }),
     ]
 }
 
@@ -160,6 +218,9 @@ fn a_id(n: u8) -> AgreementId {
 fn l_id(n: u8) -> LineId {
     LineId::new(format!("L{n}")).unwrap()
 }
+fn eur(cents: i64) -> Money {
+    Money::from_minor(cents, Currency::new("EUR").unwrap())
+}
 
 /// The starting point of every case: offering MOBILE (quota of 2 repairs per rolling year),
 /// customer C1 and agreement A1 with the active line L1.
@@ -177,6 +238,20 @@ fn setup_events() -> &'static [EventEnvelope] {
         };
         let mut offering = mobile_offering();
         offering.entitlements[0].code = "repair".into();
+        // 29.90 a month in advance from the sale, so that billing has something to charge.
+        offering.payment_plans = vec![PaymentPlanTemplate {
+            code: "monthly".into(),
+            payment_type: PaymentType::Service,
+            schedule: ScheduleTemplate::Recurring {
+                amount: eur(2_990),
+                every: Frequency::Monthly,
+                timing: Default::default(),
+                start_after_days: 0,
+            },
+            suspended_billing: Default::default(),
+            early_termination: Default::default(),
+            proration_rounding: Default::default(),
+        }];
         run(Command::AddOffering { offering });
         run(Command::RegisterCustomer {
             customer: customer("C1"),
@@ -222,6 +297,32 @@ fn line_move(agreement: u8, line: u8, action: LineAction) -> Command {
     }
 }
 
+/// What the model knows of one customer's money, in cents, from the commands it sent (and, for
+/// billing, from the charges the engine generated).
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Books {
+    /// Whether the engine keeps a ledger for the customer.
+    opened: bool,
+    charged: i64,
+    adjusted: i64,
+    received: i64,
+    credited: i64,
+    written_off: i64,
+}
+
+impl Books {
+    /// What the customer owes: charged + adjusted - received - credited - written off.
+    fn balance(&self) -> i64 {
+        self.charged + self.adjusted - self.received - self.credited - self.written_off
+    }
+}
+
+fn cents(m: &Money) -> i64 {
+    let minor = m.amount() * Decimal::from(100);
+    assert!(minor.fract().is_zero(), "{m} has a fraction of a cent");
+    rust_decimal::prelude::ToPrimitive::to_i64(&minor).unwrap()
+}
+
 /// The reference model: only what the predictions need.
 #[derive(Debug, Clone)]
 struct Model {
@@ -235,6 +336,14 @@ struct Model {
     usages: BTreeMap<u8, bool>,
     versions: BTreeMap<String, u64>,
     keys: BTreeMap<u8, (Command, Vec<EventEnvelope>)>,
+    /// The index of the step being run (entry ids are unique per step).
+    step: usize,
+    /// The books of each customer.
+    books: BTreeMap<u8, Books>,
+    /// Charges billed so far: id -> customer.
+    charges: BTreeMap<ChargeId, u8>,
+    /// Payments recorded so far, in order: (id, customer, cents, reversed).
+    payments: Vec<(PaymentId, u8, i64, bool)>,
 }
 
 impl Model {
@@ -252,6 +361,34 @@ impl Model {
             ]
             .into(),
             keys: BTreeMap::new(),
+            step: 0,
+            books: BTreeMap::new(),
+            charges: BTreeMap::new(),
+            payments: Vec::new(),
+        }
+    }
+
+    fn entry_id(&self, prefix: &str) -> EntryId {
+        EntryId::new(format!("{prefix}{}", self.step)).unwrap()
+    }
+
+    /// The `pick`-th charge billed so far, or an id no charge has.
+    fn picked_charge(&self, pick: usize) -> (ChargeId, Option<u8>) {
+        match self.charges.len() {
+            0 => (ChargeId::new("L1.monthly#99").unwrap(), None),
+            n => self
+                .charges
+                .iter()
+                .nth(pick % n)
+                .map(|(id, c)| (id.clone(), Some(*c)))
+                .unwrap(),
+        }
+    }
+
+    fn picked_payment(&self, pick: usize) -> Option<&(PaymentId, u8, i64, bool)> {
+        match self.payments.len() {
+            0 => None,
+            n => self.payments.get(pick % n),
         }
     }
 
@@ -336,6 +473,97 @@ impl Model {
                 },
                 None,
             ),
+            Op::Bill { customer, month } => (
+                Command::GenerateCharges {
+                    customer: c_id(customer),
+                    until: chrono::NaiveDate::from_ymd_opt(2026, month, 1).unwrap(),
+                },
+                Some(format!("ledger/C{customer}")),
+            ),
+            Op::Pay { customer, cents } => (
+                Command::RecordPayment {
+                    payment: Payment {
+                        id: PaymentId::new(format!("PAY{}", self.step)).unwrap(),
+                        customer_id: c_id(customer),
+                        received_at: t0(),
+                        amount: eur(cents),
+                        method: PaymentMethod::BankTransfer,
+                        reference: "model".into(),
+                        allocation: Default::default(),
+                    },
+                },
+                Some(format!("ledger/C{customer}")),
+            ),
+            Op::Bounce { pick } => match self.picked_payment(pick) {
+                Some((id, customer, _, _)) => (
+                    Command::ReversePayment {
+                        customer: c_id(*customer),
+                        payment: id.clone(),
+                        reason: "returned".into(),
+                    },
+                    Some(format!("ledger/C{customer}")),
+                ),
+                None => (
+                    Command::ReversePayment {
+                        customer: c_id(1),
+                        payment: PaymentId::new("PAY-none").unwrap(),
+                        reason: "returned".into(),
+                    },
+                    None,
+                ),
+            },
+            Op::Credit { customer, cents } => (
+                Command::GrantCredit {
+                    credit: Credit {
+                        id: self.entry_id("CR"),
+                        customer_id: c_id(customer),
+                        granted_at: t0(),
+                        amount: eur(cents),
+                        reason: "goodwill".into(),
+                        approved_by: ActorId::new("supervisor").unwrap(),
+                        allocation: Default::default(),
+                    },
+                },
+                Some(format!("ledger/C{customer}")),
+            ),
+            Op::Adjust { pick, cents } => {
+                let (charge_id, owner) = self.picked_charge(pick);
+                (
+                    Command::AdjustCharge {
+                        adjustment: Adjustment {
+                            id: self.entry_id("ADJ"),
+                            charge_id,
+                            at: t0(),
+                            amount: eur(cents),
+                            reason: "correction".into(),
+                            approved_by: ActorId::new("supervisor").unwrap(),
+                        },
+                    },
+                    owner.map(|c| format!("ledger/C{c}")),
+                )
+            }
+            Op::WriteOff { pick, cents } => {
+                let (charge_id, owner) = self.picked_charge(pick);
+                (
+                    Command::WriteOff {
+                        write_off: WriteOff {
+                            id: self.entry_id("WO"),
+                            charge_id,
+                            at: t0(),
+                            amount: eur(cents),
+                            reason: "uncollectable".into(),
+                            approved_by: ActorId::new("supervisor").unwrap(),
+                        },
+                    },
+                    owner.map(|c| format!("ledger/C{c}")),
+                )
+            }
+            Op::ApplyCredit { customer } => (
+                Command::ApplyCreditBalance {
+                    customer: c_id(customer),
+                },
+                Some(format!("ledger/C{customer}")),
+            ),
         }
     }
 
@@ -393,6 +621,29 @@ impl Model {
                 Some(true) => Err(vec![InvalidTransition, Validation, AlreadyExists]),
                 Some(false) => Ok(()),
             },
+            Op::Bill { customer, .. } if !self.customers.contains(&customer) => Err(vec![NotFound]),
+            // Billing may find nothing new, or a change to settle: not predicted in detail.
+            Op::Bill { .. } => return None,
+            Op::Pay { customer, .. } | Op::Credit { customer, .. } => {
+                errors(vec![(!self.customers.contains(&customer), NotFound)])
+            }
+            Op::Bounce { pick } => match self.picked_payment(pick) {
+                None => Err(vec![NotFound]),
+                Some((_, _, _, true)) => Err(vec![InvalidTransition]),
+                Some((_, _, _, false)) => Ok(()),
+            },
+            Op::Adjust { .. } | Op::WriteOff { .. } if self.charges.is_empty() => {
+                Err(vec![NotFound])
+            }
+            // Whether the amount fits the charge's open amount is the ledger's to say; the
+            // money checks after the step hold either way.
+            Op::Adjust { .. } | Op::WriteOff { .. } => return None,
+            Op::ApplyCredit { customer }
+                if !self.books.get(&customer).is_some_and(|b| b.opened) =>
+            {
+                Err(vec![NotFound])
+            }
+            Op::ApplyCredit { .. } => Ok(()),
         })
     }
 
@@ -435,6 +686,55 @@ impl Model {
             Op::Reverse { usage } => {
                 self.usages.insert(usage, true);
             }
+            Op::Bill { customer, .. } => {
+                let books = self.books.entry(customer).or_default();
+                for e in events {
+                    if let Event::ChargesGenerated {
+                        changes,
+                        adjustments,
+                        credits,
+                        ..
+                    } = &e.event
+                    {
+                        books.opened = true;
+                        for change in changes {
+                            if let ChargeChange::New { charge } = change {
+                                books.charged += cents(&charge.amount);
+                                self.charges.insert(charge.id.clone(), customer);
+                            }
+                        }
+                        books.adjusted += adjustments.iter().map(|a| cents(&a.amount)).sum::<i64>();
+                        books.credited += credits.iter().map(|c| cents(&c.amount)).sum::<i64>();
+                    }
+                }
+            }
+            Op::Pay { customer, cents } => {
+                let books = self.books.entry(customer).or_default();
+                books.opened = true;
+                books.received += cents;
+                let id = PaymentId::new(format!("PAY{}", self.step)).unwrap();
+                self.payments.push((id, customer, cents, false));
+            }
+            Op::Bounce { pick } => {
+                let n = self.payments.len();
+                let (_, customer, cents, reversed) = &mut self.payments[pick % n];
+                *reversed = true;
+                self.books.entry(*customer).or_default().received -= *cents;
+            }
+            Op::Credit { customer, cents } => {
+                let books = self.books.entry(customer).or_default();
+                books.opened = true;
+                books.credited += cents;
+            }
+            Op::Adjust { pick, cents } => {
+                let customer = self.picked_charge(pick).1.unwrap();
+                self.books.entry(customer).or_default().adjusted += cents;
+            }
+            Op::WriteOff { pick, cents } => {
+                let customer = self.picked_charge(pick).1.unwrap();
+                self.books.entry(customer).or_default().written_off += cents;
+            }
+            Op::ApplyCredit { .. } => {}
         }
     }
 }
@@ -449,6 +749,7 @@ fn run(steps: &[Step]) -> std::result::Result<Crm, TestCaseError> {
     let mut crm = Crm::open(Box::new(store)).unwrap();
     let mut model = Model::new();
     for (i, step) in steps.iter().enumerate() {
+        model.step = i;
         let (command, stream) = model.command(&step.op);
         let mut meta = Metadata::new(
             t0() + chrono::Duration::minutes(i as i64 + 1),
@@ -516,9 +817,18 @@ fn run(steps: &[Step]) -> std::result::Result<Crm, TestCaseError> {
         match &result {
             Ok(events) => {
                 prop_assert!(!stale, "a stale version was accepted: {}", context);
-                prop_assert_eq!(events.len(), 1, "{}", context);
+                // Billing with nothing new and applying an empty credit balance record nothing.
+                let may_be_empty = matches!(step.op, Op::Bill { .. } | Op::ApplyCredit { .. });
+                prop_assert!(
+                    events.len() == 1 || (may_be_empty && events.is_empty()),
+                    "{}",
+                    context
+                );
                 model.apply(&step.op, events);
-                if let Some(k) = step.key {
+                // A key is remembered with the events it produced; with none, it is not.
+                if let Some(k) = step.key
+                    && !events.is_empty()
+                {
                     model.keys.insert(k, (command, events.clone()));
                 }
             }
@@ -530,8 +840,145 @@ fn run(steps: &[Step]) -> std::result::Result<Crm, TestCaseError> {
                 );
             }
         }
+        check_money(&crm, &model, &context)?;
     }
     Ok(crm)
+}
+
+fn sum(apps: &[Application]) -> i64 {
+    apps.iter().map(|a| cents(&a.amount)).sum()
+}
+
+/// Money is conserved: each ledger agrees with the model's books, and every amount that moved
+/// is accounted for on both sides.
+fn check_money(crm: &Crm, model: &Model, context: &str) -> std::result::Result<(), TestCaseError> {
+    for c in 1u8..4 {
+        let books = model.books.get(&c).cloned().unwrap_or_default();
+        let ledger = match crm.ledger(&c_id(c)) {
+            Ok(Some(l)) => l,
+            _ => {
+                prop_assert!(!books.opened, "C{} has no ledger: {}", c, context);
+                prop_assert_eq!(books.balance(), 0, "{}", context);
+                continue;
+            }
+        };
+        // The balance is what the commands add up to.
+        let balance = cents(&crm.balance(&c_id(c)).unwrap());
+        prop_assert_eq!(balance, books.balance(), "C{} {:?}: {}", c, books, context);
+
+        // Per charge: nothing open below zero, and open = net - paid - credited - written off.
+        let (mut open, mut applied, mut adjusted, mut written_off) = (0, 0, 0, 0);
+        for e in ledger.charges() {
+            let o = cents(&e.open);
+            prop_assert!(o >= 0, "{} open {}: {}", e.charge.id, o, context);
+            prop_assert_eq!(
+                o,
+                cents(&e.charge.amount) + cents(&e.adjusted)
+                    - cents(&e.paid)
+                    - cents(&e.credited)
+                    - cents(&e.written_off),
+                "{}: {}",
+                e.charge.id,
+                context
+            );
+            open += o;
+            applied += cents(&e.paid) + cents(&e.credited);
+            adjusted += cents(&e.adjusted);
+            written_off += cents(&e.written_off);
+        }
+        prop_assert_eq!(
+            adjusted,
+            books.adjusted,
+            "adjustments of C{}: {}",
+            c,
+            context
+        );
+        prop_assert_eq!(
+            written_off,
+            books.written_off,
+            "write-offs of C{}: {}",
+            c,
+            context
+        );
+
+        // Every payment and credit not reversed is split exactly into what it paid and what it
+        // left as credit balance; the charges received exactly what they applied.
+        let (mut funded, mut unapplied) = (0, 0);
+        for f in ledger.fundings() {
+            let amount = match &f.source {
+                FundingSource::Payment(p) => cents(&p.amount),
+                FundingSource::Credit(cr) => cents(&cr.amount),
+            };
+            if f.reversal.is_some() {
+                prop_assert_eq!(
+                    cents(&f.unapplied),
+                    0,
+                    "a reversed payment left credit: {}",
+                    context
+                );
+                continue;
+            }
+            let left = cents(&f.unapplied);
+            prop_assert!(left >= 0, "{}", context);
+            prop_assert_eq!(
+                sum(&f.applications) + left,
+                amount,
+                "{:?}: {}",
+                f.source,
+                context
+            );
+            funded += sum(&f.applications);
+            unapplied += left;
+        }
+        prop_assert_eq!(
+            funded,
+            applied,
+            "applied to charges vs from fundings, C{}: {}",
+            c,
+            context
+        );
+        prop_assert_eq!(
+            unapplied,
+            cents(&ledger.credit_balance().unwrap()),
+            "{}",
+            context
+        );
+        prop_assert_eq!(open - unapplied, balance, "{}", context);
+    }
+    Ok(())
+}
+
+/// Every recorded payment and credit splits exactly into what it applied and what it left; a
+/// reversal re-opens exactly what the payment had paid and left.
+fn check_allocations(crm: &Crm) -> std::result::Result<(), TestCaseError> {
+    let mut payments: BTreeMap<PaymentId, i64> = BTreeMap::new();
+    for e in crm.events().unwrap() {
+        match &e.event {
+            Event::PaymentRecorded { payment, outcome } => {
+                prop_assert_eq!(
+                    sum(&outcome.applications) + cents(&outcome.to_credit_balance),
+                    cents(&payment.amount),
+                    "{:?}",
+                    e
+                );
+                payments.insert(payment.id.clone(), cents(&payment.amount));
+            }
+            Event::CreditGranted { credit, outcome } => prop_assert_eq!(
+                sum(&outcome.applications) + cents(&outcome.to_credit_balance),
+                cents(&credit.amount),
+                "{:?}",
+                e
+            ),
+            Event::PaymentReversed { outcome, .. } => prop_assert_eq!(
+                sum(&outcome.reopened) + cents(&outcome.removed_from_credit_balance),
+                payments[&outcome.payment_id],
+                "{:?}",
+                e
+            ),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Every use that took an entitlement past its quota cites an exception, and no entitlement
@@ -594,6 +1041,8 @@ proptest! {
         prop_assert_eq!(serde_json::to_string(&replayed).unwrap(), state_json(&crm));
         // quota usage never exceeds the quota without a cited exception
         check_quota(&crm)?;
+        // every allocation and reversal in the log accounts for its whole amount
+        check_allocations(&crm)?;
     }
 }
 

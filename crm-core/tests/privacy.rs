@@ -358,3 +358,50 @@ fn a_store_refuses_a_redaction_that_moves_or_retypes_an_event_and_changes_nothin
     assert_eq!(e.kind(), ErrorKind::Conflict);
     assert_eq!(store.read(1, usize::MAX).unwrap(), log);
 }
+
+#[test]
+fn errors_about_personal_texts_carry_their_length_not_the_text() {
+    let mut crm = Crm::new();
+    let cases = [
+        (
+            r#"{"type": "register_customer", "customer": {"id": "C-9", "name": "Hedy\u0007Lamarr"}}"#,
+            "customer name",
+        ),
+        (
+            r#"{"type": "register_customer", "customer": {"id": "C-9", "name": "Ada",
+                "contact_points": [{"channel": "phone", "address": "+44 20 7946\u00000001"}]}}"#,
+            "contact address",
+        ),
+    ];
+    for (command, field) in cases {
+        let json = format!(
+            r#"{{"meta": {{"at": "2026-01-05T09:00:00Z", "actor": "erp"}}, "command": {command}}}"#
+        );
+        let e = crm.execute_json(&json).unwrap_err();
+        let shown = format!("{e} {e:?} {}", serde_json::to_string(&e).unwrap());
+        assert!(
+            matches!(&e, Error::Validation { field: f, .. } if f == field),
+            "{shown}"
+        );
+        assert!(shown.contains("<redacted: "), "{shown}");
+        assert_eq!(leaks(&shown), Vec::<String>::new(), "{shown}");
+    }
+    crm.execute_json(
+        r#"{"meta": {"at": "2026-01-05T09:00:00Z", "actor": "erp"},
+            "command": {"type": "register_customer", "customer": {"id": "C-9", "name": "Ada"}}}"#,
+    )
+    .unwrap();
+    let e = crm
+        .execute_json(
+            r#"{"meta": {"at": "2026-01-05T09:10:00Z", "actor": "erp"},
+                "command": {"type": "record_interaction",
+                            "interaction": {"id": "I-9", "customer": "C-9", "channel": "chat",
+                                            "direction": "inbound", "kind": "question",
+                                            "started_at": "2026-01-05T09:00:00Z",
+                                            "summary": "hip surgery\u0000"}}}"#,
+        )
+        .unwrap_err();
+    let shown = format!("{e} {e:?}");
+    assert!(shown.contains("interaction summary"), "{shown}");
+    assert_eq!(leaks(&shown), Vec::<String>::new(), "{shown}");
+}

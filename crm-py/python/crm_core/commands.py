@@ -29,6 +29,7 @@ __all__ = [
     "Command",
     "ConsumeEntitlement",
     "CreateAgreement",
+    "ForgetCustomer",
     "GenerateCharges",
     "GrantCompensation",
     "GrantCredit",
@@ -317,3 +318,10 @@ class UpdateInteraction(Command):
 
     interaction: str
     update: dict[str, Any]
+
+
+class ForgetCustomer(Command):
+    """Erase a customer's personal data from the state and every stored event; ids, amounts,
+    dates, statuses and the ledger stay (see docs/privacy.md)."""
+
+    customer: str

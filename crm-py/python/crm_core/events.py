@@ -30,6 +30,7 @@ __all__ = [
     "CreditBalanceApplied",
     "CreditGranted",
     "CustomerFactsSet",
+    "CustomerForgotten",
     "CustomerRegistered",
     "CustomerUpdated",
     "Event",
@@ -304,3 +305,9 @@ class InteractionUpdated(EventData):
     """An interaction was updated."""
 
     interaction: dict[str, Any]
+
+
+class CustomerForgotten(EventData):
+    """A customer's personal data was erased; the event names only the customer."""
+
+    customer: str
