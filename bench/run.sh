@@ -59,9 +59,10 @@ rm -rf "$PY_VENV"
 {
     echo "## Python: the same work through \`crm_core\` against Python peers"
     echo
-    echo "From \`bench/python/run.py\` (release wheel, $("$PY_VENV/bin/python" --version),"
-    echo "peers pinned in bench/python/requirements.txt). Medians of interleaved rounds in one"
-    echo "process; ratio = peer / ours. What each row measures: the Python part of the notes below."
+    echo "From \`bench/python/run.py\` (run $(date -u '+%Y-%m-%d %H:%M') UTC, load average"
+    echo "$(cut -d' ' -f1-3 /proc/loadavg), release wheel, $("$PY_VENV/bin/python" --version), peers"
+    echo "pinned in bench/python/requirements.txt). Medians of interleaved rounds in one process;"
+    echo "ratio = peer / ours. What each row measures: the Python part of the notes below."
     echo
     echo "| id | what | ours | peer | peer figure | unit | ratio | target | met |"
     echo "|---|---|---:|---|---:|---|---:|---|---|"
