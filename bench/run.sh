@@ -11,6 +11,7 @@
 # benchmarks in the same binaries add their own medians (target/criterion/*/new/estimates.json).
 # The hand-written part of the page (what is measured, what bounds a missed target) is
 # bench/performance-notes.md. The smoke run of the same code is in scripts/test-all.sh.
+# The Python benchmarks (bench/python/run.py, their own section below) add a Python table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -30,6 +31,45 @@ for b in "${BENCHES[@]}"; do
     echo "== $b" | tee -a "$LOG"
     cargo bench -p crm-core --locked --bench "$b" -- "${CRITERION_ARGS[@]}" 2>&1 | tee -a "$LOG"
 done
+
+# ------------------------------------------------------------------------------------------
+# Python (issue #10 items 2-5, issue #8's Python targets): bench/python/run.py against the
+# release wheel, in a venv of its own with the pinned peers (bench/python/requirements.txt).
+# Its BENCH lines become the Python table of the page ($PY_TABLE, included below).
+PY_TABLE="$TARGET/bench-python.md"
+PY_LOG="$TARGET/bench-python.log"
+PY_VENV="$TARGET/bench-venv"
+PY_TOOLS="$TARGET/py-tools"
+PY_WHEELS="$TARGET/bench-wheels"
+PYTHON=${PYTHON:-python3}
+echo "== python: release wheel, bench venv, bench/python/run.py" | tee -a "$LOG"
+if [ ! -x "$PY_TOOLS/bin/maturin" ]; then
+    "$PYTHON" -m venv "$PY_TOOLS"
+    "$PY_TOOLS/bin/python" -m pip install --quiet -r crm-py/requirements-test.txt
+fi
+rm -rf "$PY_WHEELS"
+(cd crm-py && "$PY_TOOLS/bin/maturin" build --locked --release --out "$PY_WHEELS" \
+    --target-dir "$TARGET/maturin" --interpreter "$PY_TOOLS/bin/python")
+rm -rf "$PY_VENV"
+"$PYTHON" -m venv "$PY_VENV"
+"$PY_VENV/bin/python" -m pip install --quiet -r bench/python/requirements.txt \
+    "$PY_WHEELS"/crm_core-*.whl
+# not into $LOG: the Rust table is made of the BENCH lines there
+"$PY_VENV/bin/python" bench/python/run.py 2>&1 | tee "$PY_LOG"
+{
+    echo "## Python: the same work through \`crm_core\` against Python peers"
+    echo
+    echo "From \`bench/python/run.py\` (run $(date -u '+%Y-%m-%d %H:%M') UTC, load average"
+    echo "$(cut -d' ' -f1-3 /proc/loadavg), release wheel, $("$PY_VENV/bin/python" --version), peers"
+    echo "pinned in bench/python/requirements.txt). Medians of interleaved rounds in one process;"
+    echo "ratio = peer / ours. What each row measures: the Python part of the notes below."
+    echo
+    echo "| id | what | ours | peer | peer figure | unit | ratio | target | met |"
+    echo "|---|---|---:|---|---:|---|---:|---|---|"
+    grep -h '^BENCH	' "$PY_LOG" | cut -f2- | sed 's/|/\\|/g; s/	/ | /g; s/^/| /; s/$/ |/'
+    echo
+} >"$PY_TABLE"
+# ------------------------------------------------------------------------------------------
 
 CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 {
@@ -63,6 +103,7 @@ CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
     echo "|---|---|---:|---|---:|---|---:|---|---|"
     grep -h '^BENCH	' "$LOG" | cut -f2- | sed 's/|/\\|/g; s/	/ | /g; s/^/| /; s/$/ |/'
     echo
+    cat "$PY_TABLE"  # the Python section above
     echo "## Criterion medians"
     echo
     echo "| benchmark | median |"

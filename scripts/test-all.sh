@@ -5,7 +5,8 @@
 #                    crm-core again with its `sqlite` feature (clippy and tests), and the
 #                    benchmarks' smoke run (small inputs, answers checked, no timing targets)
 #   2. Python:       maturin builds the wheel; a FRESH venv installs it; pytest, stubtest and the
-#                    Python example run there (never against the source tree)
+#                    Python example run there (never against the source tree); the Python
+#                    benchmarks run in smoke mode against their pinned peers
 #   3. Kotlin/Java:  build libcrm_ffi, generate Kotlin (library mode), Maven compiles it and
 #                    runs the JUnit 5 tests (Kotlin and Java) on the JVM
 #   4. Swift:        generate Swift + header + modulemap and check the declared API; run the
@@ -101,6 +102,21 @@ fi
 (cd "$RUNDIR" && "$FRESH/bin/python" -m mypy --strict --no-incremental \
     "$ROOT/crm-py/tests" "$ROOT/examples/python")
 (cd "$RUNDIR" && "$FRESH/bin/python" "$ROOT/examples/python/installments.py")
+# The Python benchmarks in smoke mode (small inputs, answers checked against the peers, no
+# targets), so they never rot; the timed run is `bash bench/run.sh`. The pinned peers
+# (bench/python/requirements.txt, from PyPI) live in a venv of their own, reused while the
+# file is unchanged; the wheel just built is reinstalled into it every run.
+BENCH_ENV="$TARGET/py-bench-smoke"
+BENCH_REQS="$ROOT/bench/python/requirements.txt"
+if ! cmp -s "$BENCH_REQS" "$BENCH_ENV/.requirements" 2>/dev/null; then
+    echo "-- creating the Python bench venv $BENCH_ENV"
+    rm -rf "$BENCH_ENV"
+    "$PYTHON" -m venv "$BENCH_ENV"
+    "$BENCH_ENV/bin/python" -m pip install --quiet -r "$BENCH_REQS"
+    cp "$BENCH_REQS" "$BENCH_ENV/.requirements"
+fi
+"$BENCH_ENV/bin/python" -m pip install --quiet --force-reinstall --no-deps "${wheels[0]}"
+(cd "$RUNDIR" && "$BENCH_ENV/bin/python" "$ROOT/bench/python/run.py" --smoke)
 
 # ------------------------------------------------------------------------------------------
 section "Kotlin/Java" "build libcrm_ffi, generate Kotlin, JUnit on the JVM"

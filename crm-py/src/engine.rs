@@ -2,19 +2,22 @@
 //!
 //! The engine lives behind a `Mutex`; every call converts its arguments while holding the GIL,
 //! releases the GIL (`Python::detach`) while the engine works, and converts the results after.
+//! The entitlement checks, a few microseconds each, release it only for a batch or when another
+//! thread holds the engine (see `check_entitlement`).
 //! Commands, events and records cross as the JSON contract through [`crate::value`], and come
 //! back as the typed records of `crm_core.records`: no core type is restated here.
 
-use crate::value::{Lazy, decode, from_value, to_value};
+use crate::value::{Field, Lazy, decode, from_value, to_value};
 use crate::{PyCrmError, guard, instant_arg};
 use crm_core::engine::{CommandEnvelope, EventEnvelope, InMemoryStore};
+use crm_core::entitlement::{EntitlementDecision, EntitlementRequest};
 use crm_core::ids::{
     AgreementId, CalendarId, CustomerId, DefinitionId, EntitlementId, InstanceId, InteractionId,
     PlanId, UsageId,
 };
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyList, PyModule};
+use pyo3::types::{PyDict, PyList, PyModule};
 use serde::Serialize;
 use serde_json::Value;
 use std::sync::Mutex;
@@ -71,6 +74,73 @@ fn wrap_all<'py>(
         list.append(wrap(py, class_name, v)?)?;
     }
     Ok(list)
+}
+
+/// The smallest batch of `check_entitlements` that releases the GIL while the engine works:
+/// below it, releasing and taking back the GIL costs more than the other threads gain.
+const DETACH_BATCH: usize = 32;
+
+/// The fields of an entitlement decision converted alone when Python reads them (the outcome
+/// on every check; the reasons, which are most of a decision, only when read).
+fn decision_field(d: &EntitlementDecision, key: &str) -> crm_core::Result<Field> {
+    fn some<T: Serialize>(v: &Option<T>) -> crm_core::Result<Field> {
+        match v {
+            Some(v) => json(v).map(Field::Value),
+            None => Ok(Field::Absent),
+        }
+    }
+    match key {
+        "outcome" => json(&d.outcome).map(Field::Value),
+        "code" => Ok(Field::Value(Value::String(d.code.clone()))),
+        "at" => json(&d.at).map(Field::Value),
+        "quantity" => json(&d.quantity).map(Field::Value),
+        "matched" => some(&d.matched),
+        "remaining" => some(&d.remaining),
+        "next_available" => some(&d.next_available),
+        _ => Ok(Field::Whole),
+    }
+}
+
+/// A `crm_core.records.EntitlementDecision` over a decision: its `_from_raw` is looked up
+/// once per process, the decision converts field by field as Python reads it, and the outcome,
+/// which a host reads on every check, is in place from the start (the `DecisionOutcome`
+/// member, as the record's first read of the field would have stored it).
+fn decision_record(py: Python<'_>, d: EntitlementDecision) -> PyResult<Bound<'_, PyAny>> {
+    static FROM_RAW: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    static OUTCOMES: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
+    let from_raw = FROM_RAW.get_or_try_init(py, || {
+        Ok::<_, PyErr>(
+            py.import("crm_core.records")?
+                .getattr("EntitlementDecision")?
+                .getattr("_from_raw")?
+                .unbind(),
+        )
+    })?;
+    // tag -> member, e.g. "granted" -> DecisionOutcome.GRANTED
+    let outcomes = OUTCOMES.get_or_try_init(py, || {
+        let members = PyDict::new(py);
+        for member in py
+            .import("crm_core.enums")?
+            .getattr("DecisionOutcome")?
+            .try_iter()?
+        {
+            let member = member?;
+            members.set_item(member.getattr("value")?, member)?;
+        }
+        Ok::<_, PyErr>(members.unbind())
+    })?;
+    let outcome = match json(&d.outcome).map_err(PyCrmError::Core)? {
+        Value::String(tag) => outcomes.bind(py).get_item(tag)?,
+        _ => None,
+    };
+    let raw = Bound::new(py, Lazy::deferred_fields(d, decision_field))?;
+    let record = from_raw.bind(py).call1((raw,))?;
+    if let Some(outcome) = outcome {
+        record
+            .getattr(pyo3::intern!(py, "__dict__"))?
+            .set_item(pyo3::intern!(py, "outcome"), outcome)?;
+    }
+    Ok(record)
 }
 
 /// The engine: commands in, events out, state as a fold over events. Safe to share between
@@ -295,6 +365,9 @@ impl Crm {
 
     /// Whether `request` (an `EntitlementRequest` or its dict) would be granted at `at`, with
     /// the reasons. Does not consume (send a `ConsumeEntitlement` command for that).
+    ///
+    /// A single check holds the GIL unless another thread is using the engine: releasing and
+    /// taking back the GIL would cost more than the check.
     fn check_entitlement<'py>(
         &self,
         py: Python<'py>,
@@ -302,16 +375,27 @@ impl Crm {
         at: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(|| {
-            let request: crm_core::entitlement::EntitlementRequest = decode(request)?;
+            let request: EntitlementRequest = decode(request)?;
             let at = instant_arg("at", at)?;
-            let decision = self.with(py, |crm| crm.check_entitlement(&request, at))?;
-            wrap_lazy(py, "EntitlementDecision", Lazy::deferred(decision))
+            let decision = match self.inner.try_lock() {
+                Ok(crm) => crm
+                    .check_entitlement(&request, at)
+                    .map_err(PyCrmError::Core)?,
+                Err(std::sync::TryLockError::WouldBlock) => {
+                    self.with(py, |crm| crm.check_entitlement(&request, at))?
+                }
+                Err(std::sync::TryLockError::Poisoned(_)) => {
+                    return Err(PyCrmError::poisoned().into());
+                }
+            };
+            decision_record(py, decision)
         })
     }
 
-    /// Checks many requests at one instant with the GIL released; returns the decisions in the
-    /// order of the requests. A request the core refuses (an unknown customer ...) raises its
-    /// error for the whole batch.
+    /// Checks many requests at one instant; returns the decisions in the order of the
+    /// requests. The GIL is released while the engine works when the batch has at least
+    /// [`DETACH_BATCH`] requests. A request the core refuses (an unknown customer ...) raises
+    /// its error for the whole batch.
     fn check_entitlements<'py>(
         &self,
         py: Python<'py>,
@@ -319,19 +403,25 @@ impl Crm {
         at: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyList>> {
         guard(|| {
-            let requests: Vec<crm_core::entitlement::EntitlementRequest> = decode(requests)?;
+            let requests: Vec<EntitlementRequest> = decode(requests)?;
             let at = instant_arg("at", at)?;
-            let decisions = self.with(py, |crm| {
+            let check_all = |crm: &crm_core::Crm| {
                 requests
                     .iter()
                     .map(|r| crm.check_entitlement(r, at))
                     .collect::<crm_core::Result<Vec<_>>>()
-            })?;
-            let list = PyList::empty(py);
+            };
+            let decisions = if requests.len() >= DETACH_BATCH {
+                self.with(py, |crm| check_all(crm))?
+            } else {
+                let crm = self.inner.lock().map_err(|_| PyCrmError::poisoned())?;
+                check_all(&crm).map_err(PyCrmError::Core)?
+            };
+            let mut records = Vec::with_capacity(decisions.len());
             for d in decisions {
-                list.append(wrap_lazy(py, "EntitlementDecision", Lazy::deferred(d))?)?;
+                records.push(decision_record(py, d)?);
             }
-            Ok(list)
+            PyList::new(py, records)
         })
     }
 

@@ -101,11 +101,39 @@ fn currency_arg(obj: &Bound<'_, PyAny>) -> PyResult<crm_core::Currency> {
 fn instant_arg(field: &str, obj: &Bound<'_, PyAny>) -> PyResult<crm_core::Instant> {
     let py = obj.py();
     static DATETIME: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+    static EPOCH: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
     if !obj.is_instance(DATETIME.import(py, "datetime", "datetime")?)? {
         return Err(PyTypeError::new_err(format!(
             "{field}: expected an aware datetime.datetime, got {}",
             obj.get_type().name()?
         )));
+    }
+    // The quick way (a few calls instead of a conversion field by field): an aware datetime
+    // minus the aware Unix epoch is an exact timedelta. A naive datetime cannot be subtracted
+    // and takes the way below, which says why it is refused.
+    let epoch = EPOCH.get_or_try_init(py, || {
+        let datetime = py.import("datetime")?;
+        let utc = datetime.getattr("timezone")?.getattr("utc")?;
+        Ok::<_, PyErr>(
+            datetime
+                .getattr("datetime")?
+                .call1((1970, 1, 1, 0, 0, 0, 0, utc))?
+                .unbind(),
+        )
+    })?;
+    if let Ok(delta) = obj.sub(epoch.bind(py)) {
+        let days: i64 = delta.getattr(pyo3::intern!(py, "days"))?.extract()?;
+        let seconds: i64 = delta.getattr(pyo3::intern!(py, "seconds"))?.extract()?;
+        let micros: u32 = delta
+            .getattr(pyo3::intern!(py, "microseconds"))?
+            .extract()?;
+        if let Some(at) = days
+            .checked_mul(86_400)
+            .and_then(|d| d.checked_add(seconds))
+            .and_then(|secs| chrono::DateTime::from_timestamp(secs, micros.saturating_mul(1_000)))
+        {
+            return Ok(at);
+        }
     }
     let aware = !obj.getattr("tzinfo")?.is_none() && !obj.call_method0("utcoffset")?.is_none();
     if !aware {

@@ -38,24 +38,61 @@ fn class<'py>(
 
 /// Python data in the JSON contract's shape, as a JSON value.
 pub fn to_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
-    convert(obj, "", 0)
+    convert(obj, Path::Root, 0)
 }
 
-fn convert(obj: &Bound<'_, PyAny>, path: &str, depth: usize) -> PyResult<Value> {
-    let root = path;
-    let path = if path.is_empty() { "value" } else { path };
+/// Where a value sits in the data being converted, written out only for an error message
+/// (`value` at the top, `standing.days_overdue` in a mapping, `value[2]` in a list).
+#[derive(Clone, Copy)]
+enum Path<'a> {
+    /// The value passed in.
+    Root,
+    /// A value of a mapping at `key`.
+    Key(&'a Path<'a>, &'a str),
+    /// An item of a list at `index`.
+    Index(&'a Path<'a>, usize),
+}
+
+impl Path<'_> {
+    /// The prefix of a key below this path: empty at the top.
+    fn prefix(&self) -> String {
+        match self {
+            Path::Root => String::new(),
+            other => other.name(),
+        }
+    }
+
+    /// The path as the error messages cite it.
+    fn name(&self) -> String {
+        match self {
+            Path::Root => "value".to_string(),
+            Path::Key(parent, key) => {
+                let prefix = parent.prefix();
+                if prefix.is_empty() {
+                    (*key).to_string()
+                } else {
+                    format!("{prefix}.{key}")
+                }
+            }
+            Path::Index(parent, i) => format!("{}[{i}]", parent.name()),
+        }
+    }
+}
+
+fn convert(obj: &Bound<'_, PyAny>, path: Path<'_>, depth: usize) -> PyResult<Value> {
     static DECIMAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
     static RECORD: PyOnceLock<Py<PyType>> = PyOnceLock::new();
     static MAPPING: PyOnceLock<Py<PyType>> = PyOnceLock::new();
     let py = obj.py();
     if depth > MAX_DEPTH {
         return Err(PyCrmError::Core(crm_core::Error::validation(
-            path,
+            path.name(),
             "…",
             format!("nested deeper than {MAX_DEPTH} levels"),
         ))
         .into());
     }
+    // The built-in types first: each is one flag test, and most values are one of them.
     if obj.is_none() {
         return Ok(Value::Null);
     }
@@ -75,7 +112,7 @@ fn convert(obj: &Bound<'_, PyAny>, path: &str, depth: usize) -> PyResult<Value> 
             return Ok(Value::from(u));
         }
         return Err(PyCrmError::Core(crm_core::Error::validation(
-            path,
+            path.name(),
             obj.str()?.to_cow()?,
             "an integer out of the 64-bit range",
         ))
@@ -83,10 +120,24 @@ fn convert(obj: &Bound<'_, PyAny>, path: &str, depth: usize) -> PyResult<Value> 
     }
     if obj.is_instance_of::<PyFloat>() {
         return Err(PyTypeError::new_err(format!(
-            "{path}: floats are not exact and are refused (got {}); use decimal.Decimal, \
+            "{}: floats are not exact and are refused (got {}); use decimal.Decimal, \
              e.g. Decimal(\"0.1\")",
+            path.name(),
             obj.repr()?
         )));
+    }
+    if let Ok(d) = obj.cast::<PyDict>() {
+        return object(d.iter(), path, depth);
+    }
+    if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+        let mut out = Vec::new();
+        for (i, item) in obj.try_iter()?.enumerate() {
+            out.push(convert(&item?, Path::Index(&path, i), depth + 1)?);
+        }
+        return Ok(Value::Array(out));
+    }
+    if obj.is_instance(class(py, &RECORD, "crm_core.records", "Record")?)? {
+        return convert(&obj.getattr(pyo3::intern!(py, "_data"))?, path, depth + 1);
     }
     if obj.is_instance(class(py, &DECIMAL, "decimal", "Decimal")?)? {
         let builtins = py.import("builtins")?;
@@ -94,15 +145,12 @@ fn convert(obj: &Bound<'_, PyAny>, path: &str, depth: usize) -> PyResult<Value> 
         return Ok(Value::String(text));
     }
     if obj.is_instance_of::<PyDateTime>() {
-        let at = instant_arg(path, obj)?;
+        let at = instant_arg(&path.name(), obj)?;
         return json(&at);
     }
     if obj.is_instance_of::<PyDate>() {
         let text: String = obj.call_method0("isoformat")?.extract()?;
         return Ok(Value::String(text));
-    }
-    if obj.is_instance(class(py, &RECORD, "crm_core.records", "Record")?)? {
-        return convert(&obj.getattr("_data")?, root, depth + 1);
     }
     if let Ok(m) = obj.cast::<crate::Money>() {
         return json(&m.get().inner);
@@ -116,9 +164,6 @@ fn convert(obj: &Bound<'_, PyAny>, path: &str, depth: usize) -> PyResult<Value> 
     if let Ok(r) = obj.cast::<crate::TimeRange>() {
         return json(&r.get().inner);
     }
-    if let Ok(d) = obj.cast::<PyDict>() {
-        return object(d.iter(), root, depth);
-    }
     if obj.is_instance(class(py, &MAPPING, "collections.abc", "Mapping")?)? {
         let items = obj.call_method0("items")?;
         let mut pairs = Vec::new();
@@ -126,47 +171,31 @@ fn convert(obj: &Bound<'_, PyAny>, path: &str, depth: usize) -> PyResult<Value> 
             let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item?.extract()?;
             pairs.push((k, v));
         }
-        return object(pairs.into_iter(), root, depth);
-    }
-    if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
-        let mut out = Vec::new();
-        for (i, item) in obj.try_iter()?.enumerate() {
-            out.push(convert(&item?, &format!("{path}[{i}]"), depth + 1)?);
-        }
-        return Ok(Value::Array(out));
+        return object(pairs.into_iter(), path, depth);
     }
     Err(PyTypeError::new_err(format!(
-        "{path}: cannot be sent to crm-core: {} (expected a record, dict, list, str, int, \
+        "{}: cannot be sent to crm-core: {} (expected a record, dict, list, str, int, \
          bool, None, Decimal, date or aware datetime)",
+        path.name(),
         obj.get_type().name()?
     )))
 }
 
 fn object<'py>(
     items: impl Iterator<Item = (Bound<'py, PyAny>, Bound<'py, PyAny>)>,
-    path: &str,
+    path: Path<'_>,
     depth: usize,
 ) -> PyResult<Value> {
     let mut map = Map::new();
     for (k, v) in items {
-        let key: String = k
-            .cast::<PyString>()
-            .map_err(|_| PyTypeError::new_err(format!("{path}: mapping keys must be str")))?
-            .to_str()?
-            .to_string();
+        let key = k.cast::<PyString>().map_err(|_| {
+            PyTypeError::new_err(format!("{}: mapping keys must be str", path.prefix()))
+        })?;
+        let key = key.to_str()?;
         // `from_` is `from` in JSON (`from` is a Python keyword)
-        let key = if key == "from_" {
-            "from".to_string()
-        } else {
-            key
-        };
-        let child_path = if path.is_empty() {
-            key.clone()
-        } else {
-            format!("{path}.{key}")
-        };
-        let child = convert(&v, &child_path, depth + 1)?;
-        map.insert(key, child);
+        let key = if key == "from_" { "from" } else { key };
+        let child = convert(&v, Path::Key(&path, key), depth + 1)?;
+        map.insert(key.to_string(), child);
     }
     Ok(Value::Object(map))
 }
@@ -219,12 +248,26 @@ pub fn decode<T: DeserializeOwned>(obj: &Bound<'_, PyAny>) -> PyResult<T> {
 /// value it captured.
 type Make = Box<dyn Fn() -> crm_core::Result<Value> + Send + Sync>;
 
+/// How a [`Lazy`] answers a read of one field without converting the whole value.
+type FieldOf = Box<dyn Fn(&str) -> crm_core::Result<Field> + Send + Sync>;
+
+/// One field of a core value, converted alone (see [`Lazy::deferred_fields`]).
+pub enum Field {
+    /// The field's JSON value.
+    Value(Value),
+    /// The value has no such field (an absent optional field: `_get` says not found).
+    Absent,
+    /// Not converted alone: convert the whole value and read the field from it.
+    Whole,
+}
+
 /// A core value on its way to a Python record, converted only as far as Python reads it: the
 /// record asks for one field (`_get`) or for all its data (`_data`). A query result costs
 /// one small object until it is read; a field read converts only that field.
 #[pyclass(frozen, module = "crm_core._crm_core", name = "_Lazy")]
 pub struct Lazy {
     make: Option<Make>,
+    field: Option<FieldOf>,
     cache: std::sync::OnceLock<Value>,
 }
 
@@ -233,7 +276,11 @@ impl Lazy {
     pub fn ready(v: Value) -> Self {
         let cache = std::sync::OnceLock::new();
         let _ = cache.set(v);
-        Lazy { make: None, cache }
+        Lazy {
+            make: None,
+            field: None,
+            cache,
+        }
     }
 
     /// A lazy value that serializes `v` (a core value) on first use.
@@ -242,6 +289,25 @@ impl Lazy {
             make: Some(Box::new(move || {
                 serde_json::to_value(&v).map_err(crm_core::Error::from)
             })),
+            field: None,
+            cache: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Like [`Lazy::deferred`], and a read of one field asks `field` first: the fields it
+    /// converts alone (the outcome of a decision, say) cost only their own conversion, the
+    /// others ([`Field::Whole`]) the whole value, once.
+    pub fn deferred_fields<T: Serialize + Send + Sync + 'static>(
+        v: T,
+        field: fn(&T, &str) -> crm_core::Result<Field>,
+    ) -> Self {
+        let whole = std::sync::Arc::new(v);
+        let one = std::sync::Arc::clone(&whole);
+        Lazy {
+            make: Some(Box::new(move || {
+                serde_json::to_value(&*whole).map_err(crm_core::Error::from)
+            })),
+            field: Some(Box::new(move |key| field(&one, key))),
             cache: std::sync::OnceLock::new(),
         }
     }
@@ -263,6 +329,13 @@ impl Lazy {
     /// `(True, value)` for a field of an object (as JSON-shaped Python data), `(False, None)`
     /// when the object has no such field.
     fn _get<'py>(&self, py: Python<'py>, key: &str) -> PyResult<(bool, Bound<'py, PyAny>)> {
+        if let (None, Some(field)) = (self.cache.get(), &self.field) {
+            match field(key).map_err(PyCrmError::Core)? {
+                Field::Value(v) => return Ok((true, from_value(py, &v)?)),
+                Field::Absent => return Ok((false, py.None().into_bound(py))),
+                Field::Whole => {}
+            }
+        }
         match self.value()?.get(key) {
             Some(v) => Ok((true, from_value(py, v)?)),
             None => Ok((false, py.None().into_bound(py))),
