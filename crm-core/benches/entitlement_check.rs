@@ -9,11 +9,12 @@
 //! the window and a suspended line; overdue 0, 30, 31 and 90 days), then timed interleaved
 //! over the same 16 cases. The Cedar side is timed twice: building the request with its
 //! context and authorizing (what a host does per check), and authorizing a pre-built request
-//! (the peer's floor).
+//! (the peer's floor). `entitlement_verdict_vs_cedar` times `Crm::is_entitled` on the same
+//! cases: the same decision code without building the reasons (checked equal first).
 //!
 //! The criterion benchmarks below time the check on an agreement with 20 entitlements and
 //! 10,000 usage records on one of them, and with 100: the index makes the two cost about the
-//! same.
+//! same; each also as a verdict (`_verdict`).
 #![allow(
     missing_docs,
     clippy::unwrap_used,
@@ -334,6 +335,7 @@ fn vs_cedar() {
     let mut allowed = 0;
     for c in &cases {
         let ours = crm.check_entitlement(&c.ours, at).unwrap().is_granted();
+        assert_eq!(crm.is_entitled(&c.ours, at).unwrap(), ours, "the verdict");
         let peer = authorizer
             .is_authorized(&cedar_request(c, &action), &policies, &entities)
             .decision()
@@ -354,7 +356,7 @@ fn vs_cedar() {
     assert_eq!(allowed, 4);
     let prebuilt: Vec<Request> = cases.iter().map(|c| cedar_request(c, &action)).collect();
 
-    let (mut i, mut j, mut k) = (0usize, 0usize, 0usize);
+    let (mut i, mut j, mut k, mut v) = (0usize, 0usize, 0usize, 0usize);
     let n = cases.len();
     let mut ours = || {
         i = (i + 1) % n;
@@ -362,6 +364,10 @@ fn vs_cedar() {
             crm.check_entitlement(black_box(&cases[i].ours), at)
                 .unwrap(),
         );
+    };
+    let mut verdict = || {
+        v = (v + 1) % n;
+        black_box(crm.is_entitled(black_box(&cases[v].ours), at).unwrap());
     };
     let mut peer = || {
         j = (j + 1) % n;
@@ -375,9 +381,9 @@ fn vs_cedar() {
     let m = interleaved(
         pick(25, 2),
         pick(4_000, 16),
-        &mut [&mut ours, &mut peer, &mut peer_floor],
+        &mut [&mut ours, &mut verdict, &mut peer, &mut peer_floor],
     );
-    let (ours_ns, peer_ns, floor_ns) = (m[0], m[1], m[2]);
+    let (ours_ns, verdict_ns, peer_ns, floor_ns) = (m[0], m[1], m[2], m[3]);
     Summary {
         id: "entitlement_vs_cedar",
         what: "device replacement check, 10,000 usage records (Cedar: request built per check)",
@@ -387,6 +393,17 @@ fn vs_cedar() {
         ratio: Some(peer_ns / ours_ns),
         target: ">= 20x faster",
         met: peer_ns / ours_ns >= 20.0,
+    }
+    .print();
+    Summary {
+        id: "entitlement_verdict_vs_cedar",
+        what: "the same check as a verdict (Crm::is_entitled: same decision code, no reasons built)",
+        ours: verdict_ns,
+        peer: Some(("cedar-policy 4.14.1", peer_ns)),
+        unit: Unit::Ns,
+        ratio: Some(peer_ns / verdict_ns),
+        target: ">= 20x faster",
+        met: peer_ns / verdict_ns >= 20.0,
     }
     .print();
     Summary {
@@ -416,6 +433,10 @@ fn bench(c: &mut Criterion) {
         assert!(crm.check_entitlement(&r, at).unwrap().is_granted());
         c.bench_function(name, |b| {
             b.iter(|| black_box(crm.check_entitlement(black_box(&r), at).unwrap()))
+        });
+        assert!(crm.is_entitled(&r, at).unwrap());
+        c.bench_function(&format!("{name}_verdict"), |b| {
+            b.iter(|| black_box(crm.is_entitled(black_box(&r), at).unwrap()))
         });
     }
 }

@@ -10,10 +10,10 @@
 
 mod entitlement_support;
 
-use crm_core::agreement::ExceptionScope;
+use crm_core::agreement::{ExceptionScope, LineAction};
 use crm_core::catalog::{Offering, OfferingKind};
 use crm_core::entitlement::{
-    ChannelAllotment, EntitlementKind, EntitlementTemplate, UsageRecord, Window,
+    ChannelAllotment, EntitlementKind, EntitlementRequest, EntitlementTemplate, UsageRecord, Window,
 };
 use crm_core::party::Channel;
 use crm_core::*;
@@ -258,4 +258,180 @@ proptest! {
             prop_assert!(sum <= Decimal::from(units), "{} > {}", sum, units);
         }
     }
+}
+
+/// One step of the verdict property: a use, a line move, an exception, or nothing; then a
+/// check of a request built from the other fields.
+#[derive(Debug, Clone)]
+struct Step {
+    hours: i64,
+    code: usize,
+    channel: usize,
+    quantity: i64,
+    amount: Option<i64>,
+    overdue: Option<u32>,
+    tier: Option<usize>,
+    action: u8,
+}
+
+const CODES: [&str; 10] = [
+    "device_replacement",
+    "network_access",
+    "technician_visit",
+    "goodwill_credit",
+    "roaming_data",
+    "complaint",
+    "lounge",
+    "repair",
+    "trial_tv",
+    "no_such_code",
+];
+const CHANNELS: [Channel; 3] = [Channel::Web, Channel::Branch, Channel::CustomerApp];
+const TIERS: [&str; 4] = ["bronze", "silver", "gold", "platinum"];
+
+fn step() -> impl Strategy<Value = Step> {
+    (
+        (0i64..24 * 40, 0usize..CODES.len(), 0usize..CHANNELS.len()),
+        (-1i64..14, proptest::option::weighted(0.15, -500i64..15_000)),
+        (
+            proptest::option::weighted(0.8, 0u32..60),
+            proptest::option::of(0usize..TIERS.len()),
+            0u8..10,
+        ),
+    )
+        .prop_map(
+            |((hours, code, channel), (quantity, amount), (overdue, tier, action))| Step {
+                hours,
+                code,
+                channel,
+                quantity,
+                amount,
+                overdue,
+                tier,
+                action,
+            },
+        )
+}
+
+fn request(s: &Step) -> EntitlementRequest {
+    let mut r = req(CODES[s.code], CHANNELS[s.channel]);
+    // mostly whole numbers (0 and negatives are refused), sometimes none, sometimes tenths
+    // (refused for uses, fine for units)
+    r.quantity = match s.quantity {
+        q if q < 8 => Some(Decimal::from(q)),
+        8 => None,
+        q => Some(Decimal::new(q, 1)),
+    };
+    r.amount = s
+        .amount
+        .map(|cents| Money::new(Decimal::new(cents, 2), Currency::new("EUR").unwrap()).unwrap());
+    if s.amount.is_some() && s.quantity % 3 == 0 {
+        r.quantity = None;
+    }
+    r.standing = s.overdue.map(|days_overdue| entitlement::CustomerStanding {
+        days_overdue,
+        tier: s.tier.map(|i| TIERS[i].to_string()),
+        tier_order: TIERS[..3].iter().map(|t| t.to_string()).collect(),
+    });
+    r
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// `Crm::is_entitled` answers what `Crm::check_entitlement` answers (granted or not, or
+    /// the same error) for every kind of entitlement, with uses, reversals, exceptions, line
+    /// moves, standings, tiers and invalid requests along the way.
+    #[test]
+    fn the_verdict_is_the_full_checks_answer(steps in proptest::collection::vec(step(), 1..60)) {
+        let mut crm = engine();
+        let mut now = t("2025-12-31T12:00:00Z");
+        for (n, s) in steps.iter().enumerate() {
+            now += chrono::Duration::hours(s.hours);
+            let r = request(s);
+            let full = crm.check_entitlement(&r, now).map(|d| d.is_granted());
+            let verdict = crm.is_entitled(&r, now);
+            prop_assert_eq!(&verdict, &full, "{:?} at {}", r, now);
+            let at = now.to_rfc3339();
+            match s.action {
+                0..=4 => {
+                    let _ = consume(&mut crm, &format!("U{n}"), &r, &at);
+                }
+                5 => {
+                    let x = allow(&format!("X{n}"), &format!("L1.{}", CODES[s.code % 9]), (s.quantity % 2 == 0).then_some("1"), &at, None);
+                    let _ = crm.execute(&env(&at, Command::ApproveException { exception: x }));
+                }
+                6 => {
+                    let _ = crm.execute(&line_move("A1", "L1", LineAction::Suspend, &at));
+                }
+                7 => {
+                    let _ = crm.execute(&line_move("A1", "L1", LineAction::Resume, &at));
+                }
+                8 => {
+                    if let Some(u) = crm.usage_of(&EntitlementId::new("L1.device_replacement").unwrap()).unwrap().iter().find(|u| u.reversed.is_none()) {
+                        let id = u.id.clone();
+                        let _ = reverse(&mut crm, id.as_str(), &at);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The verdict on the cases a user meets: granted, denied when the quota is used up, granted
+/// by exception, denied for a suspended line, and the same typed error for a bad request.
+#[test]
+fn the_verdict_grants_denies_and_errs_like_the_check() {
+    let mut crm = engine();
+    let r = req("device_replacement", Channel::Web);
+    let both = |crm: &Crm, r: &EntitlementRequest, at: &str| {
+        let full = crm.check_entitlement(r, t(at)).map(|d| d.outcome);
+        let verdict = crm.is_entitled(r, t(at));
+        assert_eq!(
+            verdict,
+            full.clone()
+                .map(|o| o != entitlement::DecisionOutcome::Denied)
+        );
+        full
+    };
+    use entitlement::DecisionOutcome::*;
+    assert_eq!(both(&crm, &r, "2026-02-01T10:00:00Z"), Ok(Granted));
+    consume(&mut crm, "U1", &r, "2026-02-01T10:00:00Z").unwrap();
+    consume(&mut crm, "U2", &r, "2026-03-01T10:00:00Z").unwrap();
+    assert_eq!(both(&crm, &r, "2026-04-01T10:00:00Z"), Ok(Denied));
+    approve(
+        &mut crm,
+        allow(
+            "X1",
+            "L1.device_replacement",
+            Some("1"),
+            "2026-04-01T00:00:00Z",
+            None,
+        ),
+        "2026-04-01T00:00:00Z",
+    );
+    assert_eq!(
+        both(&crm, &r, "2026-04-01T10:00:00Z"),
+        Ok(GrantedByException)
+    );
+    crm.execute(&line_move(
+        "A1",
+        "L1",
+        LineAction::Suspend,
+        "2026-04-02T00:00:00Z",
+    ))
+    .unwrap();
+    assert_eq!(both(&crm, &r, "2026-04-02T10:00:00Z"), Ok(Denied));
+    let mut bad = r.clone();
+    bad.quantity = Some(Decimal::new(15, 1));
+    let err = both(&crm, &bad, "2026-04-02T10:00:00Z").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Validation);
+    let unknown = req("no_such_code", Channel::Web);
+    assert_eq!(
+        both(&crm, &unknown, "2026-04-02T10:00:00Z")
+            .unwrap_err()
+            .kind(),
+        ErrorKind::NotFound
+    );
 }

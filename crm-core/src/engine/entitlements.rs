@@ -14,16 +14,20 @@ use super::command::Metadata;
 use super::event::Event;
 use super::state::CrmState;
 use crate::Instant;
-use crate::agreement::{Agreement, ExceptionEffect, ExceptionScope};
-use crate::entitlement::check::{DecisionOutcome, Evaluation, Facts, LineFacts, day};
+use crate::agreement::{Agreement, AgreementLine, ExceptionEffect, ExceptionScope};
+use crate::entitlement::check::{
+    Assessed, DecisionOutcome, Evaluation, Input, VerdictOnly, assess, day, evaluate_input,
+};
 use crate::entitlement::{
     CustomerStanding, Entitlement, EntitlementDecision, EntitlementKind, EntitlementRequest,
     EntitlementStatus, ExceptionGrant, MatchedEntitlement, ServiceLevelTargets, UsageRecord,
-    UsageReversal, evaluate,
+    UsageReversal,
 };
 use crate::error::{Error, Result};
 use crate::ids::{CustomerId, EntitlementId, UsageId};
+use crate::lifecycle::LineStatus;
 use crate::party::validate_text;
+use rust_decimal::Decimal;
 use std::borrow::Cow;
 
 /// The stream usage events of an entitlement go to.
@@ -31,11 +35,42 @@ fn entitlement_stream(id: &EntitlementId) -> String {
     format!("entitlement/{id}")
 }
 
-/// One entitlement that may answer a request, with the facts about its line.
-struct Candidate {
-    entitlement: Entitlement,
-    line: LineFacts,
+/// One entitlement that may answer a request, borrowed from the agreement as it stood at the
+/// instant of the check, with the facts about its line.
+struct Candidate<'v> {
+    entitlement: &'v Entitlement,
+    agreement: &'v Agreement,
+    line: &'v AgreementLine,
+    status: Option<LineStatus>,
+    since: Option<Instant>,
     exceptions: Vec<ExceptionGrant>,
+}
+
+impl<'v> Candidate<'v> {
+    /// The facts [`assess`] decides on.
+    fn input<'a>(
+        &'a self,
+        state: &'a CrmState,
+        quantity: Decimal,
+        channel: crate::party::Channel,
+        standing: Option<&'a CustomerStanding>,
+        exceptions: &'a [ExceptionGrant],
+    ) -> Input<'a> {
+        Input {
+            entitlement: self.entitlement,
+            agreement: &self.agreement.id,
+            line: &self.line.id,
+            kind: self.line.kind,
+            status: self.status,
+            since: self.since,
+            term: (self.agreement.term.start, self.agreement.term.end),
+            ledger: state.usage.ledger(&self.entitlement.id),
+            exceptions,
+            quantity,
+            channel,
+            standing,
+        }
+    }
 }
 
 /// The agreement as it stood at `at`: the current one unless amended after `at`.
@@ -49,55 +84,62 @@ fn as_of(a: &Agreement, at: Instant) -> Result<Cow<'_, Agreement>> {
 
 /// The facts about one entitlement of `view` (an agreement as it stood at `at`): its line and
 /// the approved `Allow` exceptions covering it.
-fn candidate(
+fn candidate<'v>(
     state: &CrmState,
     customer: &CustomerId,
-    view: &Agreement,
-    e: &Entitlement,
+    view: &'v Agreement,
+    e: &'v Entitlement,
     at: Instant,
-) -> Result<Candidate> {
+) -> Result<Candidate<'v>> {
     let line = view.line(&e.line)?;
-    let scope = ExceptionScope::Entitlement {
-        entitlement: e.id.clone(),
-    };
-    let exceptions = state
-        .exceptions
-        .values()
-        .filter(|x| &x.customer == customer && x.covers(Some(&view.id), &scope, at))
-        .filter_map(|x| match &x.effect {
-            ExceptionEffect::Allow { extra } => Some(ExceptionGrant {
-                exception: x.id.clone(),
-                approved_by: x.approved_by.clone(),
-                until: match (x.valid_to, &x.revoked) {
-                    (Some(to), Some(r)) => Some(to.min(r.at)),
-                    (to, r) => to.or(r.as_ref().map(|r| r.at)),
-                },
-                extra: *extra,
-                reason: x.reason.clone(),
-            }),
-            _ => None,
-        })
-        .collect();
+    let mut exceptions = Vec::new();
+    let mut scope = None;
+    for x in state.exceptions.values() {
+        if &x.customer != customer {
+            continue;
+        }
+        let ExceptionEffect::Allow { extra } = &x.effect else {
+            continue;
+        };
+        let scope = scope.get_or_insert_with(|| ExceptionScope::Entitlement {
+            entitlement: e.id.clone(),
+        });
+        if !x.covers(Some(&view.id), scope, at) {
+            continue;
+        }
+        exceptions.push(ExceptionGrant {
+            exception: x.id.clone(),
+            approved_by: x.approved_by.clone(),
+            until: match (x.valid_to, &x.revoked) {
+                (Some(to), Some(r)) => Some(to.min(r.at)),
+                (to, r) => to.or(r.as_ref().map(|r| r.at)),
+            },
+            extra: *extra,
+            reason: x.reason.clone(),
+        });
+    }
     Ok(Candidate {
-        entitlement: e.clone(),
-        line: LineFacts {
-            agreement: view.id.clone(),
-            line: line.id.clone(),
-            kind: line.kind,
-            status: line.entry_at(at).map(|x| x.status),
-            since: line.status_since(at),
-            term: (view.term.start, view.term.end),
-        },
+        entitlement: e,
+        agreement: view,
+        line,
+        status: line.entry_at(at).map(|x| x.status),
+        since: line.status_since(at),
         exceptions,
     })
 }
 
-fn candidates(state: &CrmState, req: &EntitlementRequest, at: Instant) -> Result<Vec<Candidate>> {
+/// The customer's agreements that may answer `req`, as they stood at `at` (signed by then
+/// and granting the code), in agreement id order.
+fn views<'s>(
+    state: &'s CrmState,
+    req: &EntitlementRequest,
+    at: Instant,
+) -> Result<Vec<Cow<'s, Agreement>>> {
     req.validate()?;
     if !state.customers.contains_key(&req.customer) {
         return Err(Error::not_found("customer", &req.customer));
     }
-    let agreements: Vec<&Agreement> = match &req.agreement {
+    let one = match &req.agreement {
         Some(id) => {
             let a = state
                 .agreements
@@ -110,31 +152,38 @@ fn candidates(state: &CrmState, req: &EntitlementRequest, at: Instant) -> Result
                     format!("belongs to another customer than {}", req.customer),
                 ));
             }
-            vec![a]
+            Some(a)
         }
-        None => state
-            .agreements
-            .values()
-            .filter(|a| a.customer == req.customer)
-            .collect(),
+        None => None,
     };
-    let with_code: Vec<&Agreement> = agreements
-        .into_iter()
-        .filter(|a| a.entitlements.iter().any(|e| e.code == req.code))
-        .collect();
-    if with_code.is_empty() {
+    let agreements: Box<dyn Iterator<Item = &'s Agreement>> = match one {
+        Some(a) => Box::new(std::iter::once(a)),
+        None => Box::new(
+            state
+                .agreements
+                .values()
+                .filter(|a| a.customer == req.customer),
+        ),
+    };
+    // The earliest signing of an agreement granting the code, and the ones signed by `at`.
+    let mut first: Option<Instant> = None;
+    let mut signed = Vec::new();
+    for a in agreements {
+        if !a.entitlements.iter().any(|e| e.code == req.code) {
+            continue;
+        }
+        first = Some(first.map_or(a.signed_at, |f| f.min(a.signed_at)));
+        if a.signed_at <= at {
+            signed.push(a);
+        }
+    }
+    let Some(first) = first else {
         return Err(Error::not_found(
             "entitlement",
             format!("{} of customer {}", req.code, req.customer),
         ));
-    }
-    let signed: Vec<&Agreement> = with_code
-        .iter()
-        .copied()
-        .filter(|a| a.signed_at <= at)
-        .collect();
+    };
     if signed.is_empty() {
-        let first = with_code.iter().map(|a| a.signed_at).min().unwrap_or(at);
         return Err(Error::validation(
             "at",
             at,
@@ -144,17 +193,30 @@ fn candidates(state: &CrmState, req: &EntitlementRequest, at: Instant) -> Result
             ),
         ));
     }
+    signed.into_iter().map(|a| as_of(a, at)).collect()
+}
+
+/// The entitlements of `views` that may answer `req`: with its code, on the line and with the
+/// asset asked, in agreement, then line, then entitlement id order.
+fn candidates<'v>(
+    state: &CrmState,
+    req: &EntitlementRequest,
+    at: Instant,
+    views: &'v [Cow<'_, Agreement>],
+) -> Result<Vec<Candidate<'v>>> {
     let mut out = Vec::new();
-    for a in signed {
-        let view = as_of(a, at)?;
-        let mut ents: Vec<&Entitlement> = view
-            .entitlements
-            .iter()
-            .filter(|e| e.code == req.code)
-            .filter(|e| req.line.as_ref().is_none_or(|l| &e.line == l))
-            .collect();
+    let mut ents: Vec<&'v Entitlement> = Vec::new();
+    for view in views {
+        let view: &'v Agreement = view;
+        ents.clear();
+        ents.extend(
+            view.entitlements
+                .iter()
+                .filter(|e| e.code == req.code)
+                .filter(|e| req.line.as_ref().is_none_or(|l| &e.line == l)),
+        );
         ents.sort_by(|x, y| (&x.line, &x.id).cmp(&(&y.line, &y.id)));
-        for e in ents {
+        for e in ents.iter().copied() {
             if let Some(asset) = &req.asset
                 && view
                     .line(&e.line)?
@@ -164,7 +226,7 @@ fn candidates(state: &CrmState, req: &EntitlementRequest, at: Instant) -> Result
             {
                 continue;
             }
-            out.push(candidate(state, &req.customer, &view, e, at)?);
+            out.push(candidate(state, &req.customer, view, e, at)?);
         }
     }
     if out.is_empty() {
@@ -179,13 +241,18 @@ fn candidates(state: &CrmState, req: &EntitlementRequest, at: Instant) -> Result
     Ok(out)
 }
 
-/// Checks a request against the state at `at`.
-pub(crate) fn check(
+/// Runs `decide` over the candidates for `req` at `at`, in order, stopping at the first one
+/// granted within its entitlement; returns what it answered for each candidate it reached.
+/// The full check and the verdict both go through here, so they see the same candidates,
+/// quantities, standing and errors.
+fn each_candidate<T>(
     state: &CrmState,
     req: &EntitlementRequest,
     at: Instant,
-) -> Result<EntitlementDecision> {
-    let cands = candidates(state, req, at)?;
+    mut decide: impl FnMut(&Input<'_>) -> Result<(DecisionOutcome, T)>,
+) -> Result<Vec<(T, Decimal)>> {
+    let views = views(state, req, at)?;
+    let cands = candidates(state, req, at, &views)?;
     let derived;
     let standing = match &req.standing {
         Some(s) => Some(s),
@@ -194,29 +261,40 @@ pub(crate) fn check(
             Some(&derived)
         }
     };
-    let mut evals: Vec<(Evaluation, rust_decimal::Decimal)> = Vec::with_capacity(cands.len());
+    let mut out = Vec::with_capacity(cands.len());
     for c in &cands {
         let quantity = req.quantity_for(&c.entitlement.kind)?;
-        let facts = Facts {
-            entitlement: &c.entitlement,
-            line: &c.line,
-            ledger: state.usage.ledger(&c.entitlement.id),
-            exceptions: &c.exceptions,
-            quantity,
-            channel: req.channel,
-            standing,
-        };
-        let ev = evaluate(&facts, at)?;
-        if ev.outcome == DecisionOutcome::Granted {
-            return Ok(decision(req, at, quantity, ev, None));
+        let input = c.input(state, quantity, req.channel, standing, &c.exceptions);
+        let (outcome, t) = decide(&input)?;
+        out.push((t, quantity));
+        if outcome == DecisionOutcome::Granted {
+            break;
         }
-        evals.push((ev, quantity));
     }
+    Ok(out)
+}
+
+/// Checks a request against the state at `at`: the first candidate granted within its
+/// entitlement wins; failing that, the first granted by exception; failing that, denied.
+pub(crate) fn check(
+    state: &CrmState,
+    req: &EntitlementRequest,
+    at: Instant,
+) -> Result<EntitlementDecision> {
+    let mut evals = each_candidate(state, req, at, |input| {
+        let ev = evaluate_input(input, at)?;
+        Ok((ev.outcome, ev))
+    })?;
     if let Some(pos) = evals
         .iter()
-        .position(|(e, _)| e.outcome == DecisionOutcome::GrantedByException)
-        && let Some((ev, q)) = evals.get(pos).cloned()
+        .position(|(e, _)| e.outcome == DecisionOutcome::Granted)
+        .or_else(|| {
+            evals
+                .iter()
+                .position(|(e, _)| e.outcome == DecisionOutcome::GrantedByException)
+        })
     {
+        let (ev, q) = evals.swap_remove(pos);
         return Ok(decision(req, at, q, ev, None));
     }
     // Denied: every candidate's reasons; the one that frees up first is named.
@@ -230,17 +308,28 @@ pub(crate) fn check(
         .iter()
         .flat_map(|(e, _)| e.reasons.iter().cloned())
         .collect();
-    let (ev, q) = evals
-        .get(best)
-        .cloned()
-        .ok_or_else(|| Error::not_found("entitlement", &req.code))?;
+    if best >= evals.len() {
+        return Err(Error::not_found("entitlement", &req.code));
+    }
+    let (ev, q) = evals.swap_remove(best);
     Ok(decision(req, at, q, ev, Some(reasons)))
+}
+
+/// Whether `req` would be granted at `at` (within the entitlement or by exception): the
+/// outcome of [`check`] without its reasons and details, decided by the same code
+/// ([`assess`] over the same candidates).
+pub(crate) fn is_entitled(state: &CrmState, req: &EntitlementRequest, at: Instant) -> Result<bool> {
+    let outcomes = each_candidate(state, req, at, |input| {
+        let a: Assessed<'_> = assess(input, at, &mut VerdictOnly)?;
+        Ok((a.outcome, a.outcome))
+    })?;
+    Ok(outcomes.iter().any(|(o, _)| *o != DecisionOutcome::Denied))
 }
 
 fn decision(
     req: &EntitlementRequest,
     at: Instant,
-    quantity: rust_decimal::Decimal,
+    quantity: Decimal,
     ev: Evaluation,
     all_reasons: Option<Vec<crate::entitlement::Reason>>,
 ) -> EntitlementDecision {
@@ -398,6 +487,16 @@ impl Crm {
         check(&self.state, request, at)
     }
 
+    /// Whether `request` would be granted at `at` (within the entitlement or by exception):
+    /// the answer of [`Crm::check_entitlement`]'s [`EntitlementDecision::is_granted`], decided
+    /// by the same code, without building the decision's reasons, remaining figures or ids.
+    /// For hot paths (a gateway asking yes or no); ask `check_entitlement` for the why.
+    ///
+    /// Errors: exactly those of [`Crm::check_entitlement`] for the same request and instant.
+    pub fn is_entitled(&self, request: &EntitlementRequest, at: Instant) -> Result<bool> {
+        is_entitled(&self.state, request, at)
+    }
+
     /// The response and resolution targets for a request of kind `code` (the service-level
     /// entitlement's code) and `priority`, and the entitlement they come from: the first
     /// in-service, valid service-level entitlement with that code and priority, in agreement,
@@ -435,23 +534,21 @@ impl Crm {
             ents.sort_by(|x, y| (&x.line, &x.id).cmp(&(&y.line, &y.id)));
             for e in ents {
                 let c = candidate(&self.state, customer, &view, e, at)?;
-                let ev = evaluate(
-                    &Facts {
-                        entitlement: &c.entitlement,
-                        line: &c.line,
-                        ledger: self.state.usage.ledger(&e.id),
-                        exceptions: &[],
-                        quantity: rust_decimal::Decimal::ZERO,
-                        channel: crate::party::Channel::Web,
+                let ev = evaluate_input(
+                    &c.input(
+                        &self.state,
+                        Decimal::ZERO,
+                        crate::party::Channel::Web,
                         standing,
-                    },
+                        &[],
+                    ),
                     at,
                 )?;
                 let usable = ev.outcome != DecisionOutcome::Denied
                     && ev
                         .remaining
                         .as_ref()
-                        .is_none_or(|r| r.remaining > rust_decimal::Decimal::ZERO);
+                        .is_none_or(|r| r.remaining > Decimal::ZERO);
                 out.push(EntitlementStatus {
                     code: e.code.clone(),
                     source: ev.matched,
@@ -502,7 +599,8 @@ impl CrmState {
         at: Instant,
     ) -> Result<ServiceLevelTargets> {
         let req = EntitlementRequest::new(customer.clone(), code, crate::party::Channel::Web);
-        let cands = candidates(self, &req, at)?;
+        let views = views(self, &req, at)?;
+        let cands = candidates(self, &req, at, &views)?;
         let mut reasons = Vec::new();
         for c in &cands {
             let EntitlementKind::ServiceLevel { calendar, targets } = &c.entitlement.kind else {
@@ -519,23 +617,15 @@ impl CrmState {
                 ));
                 continue;
             };
-            let facts = Facts {
-                entitlement: &c.entitlement,
-                line: &c.line,
-                ledger: None,
-                exceptions: &[],
-                quantity: rust_decimal::Decimal::ONE,
-                channel: req.channel,
-                standing: None,
-            };
             let mut probe = c.entitlement.clone();
             // Service levels apply whatever the customer's standing; the tier's service policy
             // shortens them below.
             probe.conditions = Default::default();
-            let ev = evaluate(
-                &Facts {
+            let ev = evaluate_input(
+                &Input {
                     entitlement: &probe,
-                    ..facts
+                    ledger: None,
+                    ..c.input(self, Decimal::ONE, req.channel, None, &[])
                 },
                 at,
             )?;
@@ -580,8 +670,8 @@ impl CrmState {
             return Ok(ServiceLevelTargets {
                 source: MatchedEntitlement {
                     entitlement: c.entitlement.id.clone(),
-                    agreement: c.line.agreement.clone(),
-                    line: c.line.line.clone(),
+                    agreement: c.agreement.id.clone(),
+                    line: c.line.id.clone(),
                 },
                 calendar: calendar.clone(),
                 priority: target.priority.clone(),

@@ -523,13 +523,7 @@ impl LineFacts {
     /// Whether the line is in service: an active (or pending-termination) service, an
     /// installed physical product.
     pub fn in_service(&self) -> bool {
-        matches!(
-            (self.kind, self.status),
-            (
-                LineKind::Service,
-                Some(LineStatus::Active | LineStatus::PendingTermination)
-            ) | (LineKind::PhysicalProduct, Some(LineStatus::Installed))
-        )
+        in_service(self.kind, self.status)
     }
 }
 
@@ -620,9 +614,27 @@ fn grants_words(kind: &EntitlementKind) -> String {
 struct Limit<'a> {
     limit: Decimal,
     window: super::Window,
-    unit: String,
+    unit: UnitName<'a>,
     money: Option<Money>,
     per_channel: &'a [super::ChannelAllotment],
+}
+
+/// What a quota or an allowance counts in: `uses`, a unit (`GB`) or a currency.
+#[derive(Debug, Clone, Copy)]
+enum UnitName<'a> {
+    Uses,
+    Unit(&'a str),
+    Currency(crate::money::Currency),
+}
+
+impl UnitName<'_> {
+    fn as_str(&self) -> &str {
+        match self {
+            UnitName::Uses => "uses",
+            UnitName::Unit(u) => u,
+            UnitName::Currency(c) => c.code(),
+        }
+    }
 }
 
 fn limit_of(kind: &EntitlementKind) -> Option<Limit<'_>> {
@@ -634,14 +646,14 @@ fn limit_of(kind: &EntitlementKind) -> Option<Limit<'_>> {
         } => Some(Limit {
             limit: Decimal::from(*uses),
             window: *window,
-            unit: "uses".to_string(),
+            unit: UnitName::Uses,
             money: None,
             per_channel,
         }),
         EntitlementKind::MoneyAllowance { amount, window } => Some(Limit {
             limit: amount.amount(),
             window: *window,
-            unit: amount.currency().code().to_string(),
+            unit: UnitName::Currency(amount.currency()),
             money: Some(*amount),
             per_channel: &[],
         }),
@@ -652,7 +664,7 @@ fn limit_of(kind: &EntitlementKind) -> Option<Limit<'_>> {
         } => Some(Limit {
             limit: *units,
             window: *window,
-            unit: unit.clone(),
+            unit: UnitName::Unit(unit),
             money: None,
             per_channel: &[],
         }),
@@ -682,10 +694,42 @@ fn frees_at(
     }
 }
 
-fn check_conditions(
+/// Where [`assess`] puts the reasons of a decision: kept with their messages (a full check,
+/// [`Explained`]) or not built at all (a verdict, [`VerdictOnly`]). The decision is taken by
+/// the same code either way; only the reasons, and the figures that serve nothing but the
+/// reasons and the decision's details, are skipped for a verdict.
+pub(crate) trait Explain {
+    /// Whether the details are worked out: the oldest counted use, the cited records, when
+    /// the window frees up (`next_available`).
+    const DETAILS: bool;
+    /// Adds one reason; `build` runs only when reasons are kept.
+    fn push(&mut self, build: impl FnOnce() -> Reason);
+}
+
+/// Keeps every reason, in order.
+#[derive(Debug, Default)]
+pub(crate) struct Explained(pub(crate) Vec<Reason>);
+
+impl Explain for Explained {
+    const DETAILS: bool = true;
+    fn push(&mut self, build: impl FnOnce() -> Reason) {
+        self.0.push(build());
+    }
+}
+
+/// Keeps no reason: the outcome only.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct VerdictOnly;
+
+impl Explain for VerdictOnly {
+    const DETAILS: bool = false;
+    fn push(&mut self, _build: impl FnOnce() -> Reason) {}
+}
+
+fn check_conditions<X: Explain>(
     e: &Entitlement,
     standing: Option<&CustomerStanding>,
-    reasons: &mut Vec<Reason>,
+    x: &mut X,
 ) -> bool {
     let c = &e.conditions;
     let mut ok = true;
@@ -693,25 +737,29 @@ fn check_conditions(
         match standing {
             None => {
                 ok = false;
-                reasons.push(reason(
-                    ReasonKind::StandingUnknown {
-                        condition: "max_days_overdue".into(),
-                    },
-                    format!(
-                        "{}: the customer's standing is unknown; the overdue limit of {max} days cannot be checked",
-                        e.id
-                    ),
-                ));
+                x.push(|| {
+                    reason(
+                        ReasonKind::StandingUnknown {
+                            condition: "max_days_overdue".into(),
+                        },
+                        format!(
+                            "{}: the customer's standing is unknown; the overdue limit of {max} days cannot be checked",
+                            e.id
+                        ),
+                    )
+                });
             }
             Some(s) if s.days_overdue > max => {
                 ok = false;
-                reasons.push(reason(
-                    ReasonKind::Overdue {
-                        days_overdue: s.days_overdue,
-                        max_days_overdue: max,
-                    },
-                    format!("{}: overdue {} days, limit {max}", e.id, s.days_overdue),
-                ));
+                x.push(|| {
+                    reason(
+                        ReasonKind::Overdue {
+                            days_overdue: s.days_overdue,
+                            max_days_overdue: max,
+                        },
+                        format!("{}: overdue {} days, limit {max}", e.id, s.days_overdue),
+                    )
+                });
             }
             Some(_) => {}
         }
@@ -720,53 +768,63 @@ fn check_conditions(
         match standing {
             None => {
                 ok = false;
-                reasons.push(reason(
-                    ReasonKind::StandingUnknown {
-                        condition: "min_tier".into(),
-                    },
-                    format!(
-                        "{}: the customer's standing is unknown; the minimum tier {min} cannot be checked",
-                        e.id
-                    ),
-                ));
+                x.push(|| {
+                    reason(
+                        ReasonKind::StandingUnknown {
+                            condition: "min_tier".into(),
+                        },
+                        format!(
+                            "{}: the customer's standing is unknown; the minimum tier {min} cannot be checked",
+                            e.id
+                        ),
+                    )
+                });
             }
             Some(s) => {
                 let rank = |t: &str| s.tier_order.iter().position(|x| x == t);
                 match (&s.tier, rank(min)) {
                     (_, None) => {
                         ok = false;
-                        reasons.push(reason(
-                            ReasonKind::TierUnknown { tier: min.clone() },
-                            format!("{}: tier {min} is not in the tier order", e.id),
-                        ));
+                        x.push(|| {
+                            reason(
+                                ReasonKind::TierUnknown { tier: min.clone() },
+                                format!("{}: tier {min} is not in the tier order", e.id),
+                            )
+                        });
                     }
                     (None, Some(_)) => {
                         ok = false;
-                        reasons.push(reason(
-                            ReasonKind::TierBelow {
-                                tier: None,
-                                min_tier: min.clone(),
-                            },
-                            format!("{}: the customer has no tier, {min} needed", e.id),
-                        ));
+                        x.push(|| {
+                            reason(
+                                ReasonKind::TierBelow {
+                                    tier: None,
+                                    min_tier: min.clone(),
+                                },
+                                format!("{}: the customer has no tier, {min} needed", e.id),
+                            )
+                        });
                     }
                     (Some(t), Some(m)) => match rank(t) {
                         None => {
                             ok = false;
-                            reasons.push(reason(
-                                ReasonKind::TierUnknown { tier: t.clone() },
-                                format!("{}: tier {t} is not in the tier order", e.id),
-                            ));
+                            x.push(|| {
+                                reason(
+                                    ReasonKind::TierUnknown { tier: t.clone() },
+                                    format!("{}: tier {t} is not in the tier order", e.id),
+                                )
+                            });
                         }
                         Some(r) if r < m => {
                             ok = false;
-                            reasons.push(reason(
-                                ReasonKind::TierBelow {
-                                    tier: Some(t.clone()),
-                                    min_tier: min.clone(),
-                                },
-                                format!("{}: tier {t} below {min}", e.id),
-                            ));
+                            x.push(|| {
+                                reason(
+                                    ReasonKind::TierBelow {
+                                        tier: Some(t.clone()),
+                                        min_tier: min.clone(),
+                                    },
+                                    format!("{}: tier {t} below {min}", e.id),
+                                )
+                            });
                         }
                         Some(_) => {}
                     },
@@ -775,13 +833,15 @@ fn check_conditions(
         }
     }
     if ok && (c.max_days_overdue.is_some() || c.min_tier.is_some()) {
-        reasons.push(reason(
-            ReasonKind::ConditionsMet {
-                max_days_overdue: c.max_days_overdue,
-                min_tier: c.min_tier.clone(),
-            },
-            format!("{}: the customer's standing meets the conditions", e.id),
-        ));
+        x.push(|| {
+            reason(
+                ReasonKind::ConditionsMet {
+                    max_days_overdue: c.max_days_overdue,
+                    min_tier: c.min_tier.clone(),
+                },
+                format!("{}: the customer's standing meets the conditions", e.id),
+            )
+        });
     }
     ok
 }
@@ -805,140 +865,258 @@ pub struct Facts<'a> {
     pub standing: Option<&'a CustomerStanding>,
 }
 
+/// [`Facts`] with the line's ids borrowed, so that the engine can check without cloning
+/// anything out of its state.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Input<'a> {
+    /// The entitlement.
+    pub(crate) entitlement: &'a Entitlement,
+    /// The agreement granting it.
+    pub(crate) agreement: &'a AgreementId,
+    /// The line granting it.
+    pub(crate) line: &'a LineId,
+    /// Service or physical product.
+    pub(crate) kind: LineKind,
+    /// The line's status at the instant; `None` before it existed.
+    pub(crate) status: Option<LineStatus>,
+    /// Since when.
+    pub(crate) since: Option<Instant>,
+    /// The agreement's term.
+    pub(crate) term: (NaiveDate, Option<NaiveDate>),
+    /// Its uses, if any.
+    pub(crate) ledger: Option<&'a UsageLedger>,
+    /// The approved `Allow` exceptions covering it.
+    pub(crate) exceptions: &'a [ExceptionGrant],
+    /// The quantity asked.
+    pub(crate) quantity: Decimal,
+    /// The channel asked on.
+    pub(crate) channel: Channel,
+    /// The customer's standing, if known.
+    pub(crate) standing: Option<&'a CustomerStanding>,
+}
+
+impl<'a> From<&Facts<'a>> for Input<'a> {
+    fn from(f: &Facts<'a>) -> Self {
+        Input {
+            entitlement: f.entitlement,
+            agreement: &f.line.agreement,
+            line: &f.line.line,
+            kind: f.line.kind,
+            status: f.line.status,
+            since: f.line.since,
+            term: f.line.term,
+            ledger: f.ledger,
+            exceptions: f.exceptions,
+            quantity: f.quantity,
+            channel: f.channel,
+            standing: f.standing,
+        }
+    }
+}
+
+/// The decision for one entitlement before anything is cloned out of the facts.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Assessed<'a> {
+    /// Granted, by exception, or denied.
+    pub(crate) outcome: DecisionOutcome,
+    /// For a quota or an allowance: what it counts, what was used before the request, what
+    /// remains, and the window.
+    counted: Option<(
+        Decimal,
+        UnitName<'a>,
+        Option<Money>,
+        Decimal,
+        Decimal,
+        WindowSpan,
+    )>,
+    /// See [`EntitlementDecision::next_available`]; only worked out with the details.
+    pub(crate) next_available: Option<Instant>,
+    /// Whether the facts' exceptions widened the entitlement for this request.
+    exceptions_used: bool,
+}
+
 /// Decides one request against one entitlement at `at`. Reads no usage record beyond the
 /// index's O(log n) searches and the first [`CITED_RECORDS`] counted records.
 pub fn evaluate(f: &Facts<'_>, at: Instant) -> Result<Evaluation> {
-    let e = f.entitlement;
-    let l = f.line;
-    let matched = MatchedEntitlement {
-        entitlement: e.id.clone(),
-        agreement: l.agreement.clone(),
-        line: l.line.clone(),
-    };
-    let mut reasons = Vec::new();
-    let mut blocked = false;
-    match (l.in_service(), l.status, l.since) {
-        (true, Some(status), Some(since)) => reasons.push(reason(
-            ReasonKind::LineInService {
-                agreement: l.agreement.clone(),
-                line: l.line.clone(),
-                status,
-                since,
+    evaluate_input(&Input::from(f), at)
+}
+
+/// [`evaluate`] over borrowed facts: the decision with its reasons and details.
+pub(crate) fn evaluate_input(f: &Input<'_>, at: Instant) -> Result<Evaluation> {
+    let mut reasons = Explained::default();
+    let a = assess(f, at, &mut reasons)?;
+    let remaining = match a.counted {
+        Some((limit, unit, money, used, left, window)) => Some(Remaining {
+            limit,
+            used,
+            remaining: left,
+            unit: unit.as_str().to_string(),
+            remaining_amount: match money {
+                Some(m) => Some(Money::new(left, m.currency())?),
+                None => None,
             },
-            format!(
-                "agreement {} line {} {status} since {}",
-                l.agreement,
-                l.line,
-                day(since)
-            ),
-        )),
-        (_, status, since) => {
-            blocked = true;
-            let message = match (status, since) {
-                (Some(s), Some(d)) => format!(
-                    "{}: agreement {} line {} {s} since {}",
-                    e.id,
-                    l.agreement,
-                    l.line,
-                    day(d)
-                ),
-                _ => format!(
-                    "{}: agreement {} line {} did not exist yet",
-                    e.id, l.agreement, l.line
-                ),
-            };
-            reasons.push(reason(
-                ReasonKind::LineNotInService {
-                    agreement: l.agreement.clone(),
-                    line: l.line.clone(),
+            window,
+        }),
+        None => None,
+    };
+    Ok(Evaluation {
+        outcome: a.outcome,
+        matched: MatchedEntitlement {
+            entitlement: f.entitlement.id.clone(),
+            agreement: f.agreement.clone(),
+            line: f.line.clone(),
+        },
+        remaining,
+        next_available: a.next_available,
+        exceptions: if a.exceptions_used {
+            f.exceptions.to_vec()
+        } else {
+            vec![]
+        },
+        reasons: reasons.0,
+    })
+}
+
+/// The one place an entitlement decision is taken, for a full check ([`Explained`]: reasons,
+/// details) and for a verdict ([`VerdictOnly`]: the outcome, nothing built or cloned). What
+/// only the reasons and details need (the cited records, the oldest counted use, when the
+/// window frees up) is worked out only when `X::DETAILS`; none of it changes the outcome.
+pub(crate) fn assess<'a, X: Explain>(
+    f: &Input<'a>,
+    at: Instant,
+    x: &mut X,
+) -> Result<Assessed<'a>> {
+    let e = f.entitlement;
+    let mut blocked = false;
+    match (in_service(f.kind, f.status), f.status, f.since) {
+        (true, Some(status), Some(since)) => x.push(|| {
+            reason(
+                ReasonKind::LineInService {
+                    agreement: f.agreement.clone(),
+                    line: f.line.clone(),
                     status,
                     since,
                 },
-                message,
-            ));
+                format!(
+                    "agreement {} line {} {status} since {}",
+                    f.agreement,
+                    f.line,
+                    day(since)
+                ),
+            )
+        }),
+        (_, status, since) => {
+            blocked = true;
+            x.push(|| {
+                let message = match (status, since) {
+                    (Some(s), Some(d)) => format!(
+                        "{}: agreement {} line {} {s} since {}",
+                        e.id,
+                        f.agreement,
+                        f.line,
+                        day(d)
+                    ),
+                    _ => format!(
+                        "{}: agreement {} line {} did not exist yet",
+                        e.id, f.agreement, f.line
+                    ),
+                };
+                reason(
+                    ReasonKind::LineNotInService {
+                        agreement: f.agreement.clone(),
+                        line: f.line.clone(),
+                        status,
+                        since,
+                    },
+                    message,
+                )
+            });
         }
     }
-    let grants = grants_words(&e.kind);
-    let message = format!("entitlement {}: {grants}", e.id);
-    reasons.push(reason(
-        ReasonKind::Entitlement {
-            entitlement: e.id.clone(),
-            code: e.code.clone(),
-            grants,
-        },
-        message,
-    ));
+    x.push(|| {
+        let grants = grants_words(&e.kind);
+        let message = format!("entitlement {}: {grants}", e.id);
+        reason(
+            ReasonKind::Entitlement {
+                entitlement: e.id.clone(),
+                code: e.code.clone(),
+                grants,
+            },
+            message,
+        )
+    });
     if at < e.valid_from {
         blocked = true;
-        reasons.push(reason(
-            ReasonKind::NotYetValid {
-                entitlement: e.id.clone(),
-                valid_from: e.valid_from,
-            },
-            format!("{}: not yet valid until {}", e.id, day(e.valid_from)),
-        ));
+        x.push(|| {
+            reason(
+                ReasonKind::NotYetValid {
+                    entitlement: e.id.clone(),
+                    valid_from: e.valid_from,
+                },
+                format!("{}: not yet valid until {}", e.id, day(e.valid_from)),
+            )
+        });
     }
     if let Some(to) = e.valid_to
         && to <= at
     {
         blocked = true;
-        reasons.push(reason(
-            ReasonKind::Expired {
-                entitlement: e.id.clone(),
-                valid_to: to,
-            },
-            format!("{}: expired on {}", e.id, day(to)),
-        ));
+        x.push(|| {
+            reason(
+                ReasonKind::Expired {
+                    entitlement: e.id.clone(),
+                    valid_to: to,
+                },
+                format!("{}: expired on {}", e.id, day(to)),
+            )
+        });
     }
-    if !check_conditions(e, f.standing, &mut reasons) {
+    if !check_conditions(e, f.standing, x) {
         blocked = true;
     }
 
     let Some(lim) = limit_of(&e.kind) else {
-        return Ok(Evaluation {
+        return Ok(Assessed {
             outcome: if blocked {
                 DecisionOutcome::Denied
             } else {
                 DecisionOutcome::Granted
             },
-            matched,
-            remaining: None,
+            counted: None,
             next_available: None,
-            exceptions: vec![],
-            reasons,
+            exceptions_used: false,
         });
     };
 
     let q = f.quantity;
-    let span = lim.window.span(at, l.term)?;
+    let span = lim.window.span(at, f.term)?;
     let (used, uses) = f
         .ledger
         .map_or((Decimal::ZERO, 0), |g| g.used(None, span.from, span.to));
-    let counted = f
-        .ledger
-        .map(|g| g.counted(span.from, span.to, CITED_RECORDS));
-    let cited: Vec<UsageId> = counted
-        .as_ref()
-        .map(|c| c.first.iter().map(|r| r.id.clone()).collect())
-        .unwrap_or_default();
     // the oldest counted use: the first entry whose running sum is above zero (O(log n),
     // whatever reversed entries lie before it)
-    let oldest = f
-        .ledger
-        .and_then(|g| g.reaching(None, span.from, span.to, SMALLEST));
-    reasons.push(reason(
-        ReasonKind::UsageCounted {
-            entitlement: e.id.clone(),
-            window: span,
-            used,
-            uses,
-            records: cited.clone(),
-        },
-        format!(
+    let oldest = if X::DETAILS {
+        f.ledger
+            .and_then(|g| g.reaching(None, span.from, span.to, SMALLEST))
+    } else {
+        None
+    };
+    x.push(|| {
+        let cited: Vec<UsageId> = f
+            .ledger
+            .map(|g| {
+                g.counted(span.from, span.to, CITED_RECORDS)
+                    .first
+                    .iter()
+                    .map(|r| r.id.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let message = format!(
             "{}: {used} of {} {} taken in the window ({}; {} records{})",
             e.id,
             lim.limit,
-            lim.unit,
+            lim.unit.as_str(),
             window_words(&lim.window),
             uses,
             if cited.is_empty() {
@@ -946,8 +1124,18 @@ pub fn evaluate(f: &Facts<'_>, at: Instant) -> Result<Evaluation> {
             } else {
                 format!(": {}", join_ids(&cited, uses))
             }
-        ),
-    ));
+        );
+        reason(
+            ReasonKind::UsageCounted {
+                entitlement: e.id.clone(),
+                window: span,
+                used,
+                uses,
+                records: cited,
+            },
+            message,
+        )
+    });
 
     // How far beyond the entitlement the request goes, overall and on its channel.
     let total_after = used.saturating_add(q);
@@ -955,17 +1143,18 @@ pub fn evaluate(f: &Facts<'_>, at: Instant) -> Result<Evaluation> {
     let mut over = over_total;
     let mut next = None;
     let mut never = q > lim.limit;
-    let mut limit_reasons = Vec::new();
+    // (what frees up when) of the overall limit, and (used, limit, since, when) of the
+    // channel's, when reached: their reasons follow the counting
+    let mut total_reached = None;
+    let mut channel_reached = None;
     if over_total > Decimal::ZERO {
-        let n = if never {
+        let n = if never || !X::DETAILS {
             None
         } else {
             frees_at(&lim.window, f.ledger, None, &span, over_total)
         };
         next = n;
-        limit_reasons.push(limit_reason(
-            e, None, used, lim.limit, q, oldest, n, &lim.unit,
-        ));
+        total_reached = Some(n);
     }
     if let Some(cap) = lim.per_channel.iter().find(|a| a.channel == f.channel) {
         let climit = Decimal::from(cap.max_uses);
@@ -978,7 +1167,7 @@ pub fn evaluate(f: &Facts<'_>, at: Instant) -> Result<Evaluation> {
             .max(Decimal::ZERO);
         if cover > Decimal::ZERO {
             never = never || q > climit;
-            let n = if q > climit {
+            let n = if q > climit || !X::DETAILS {
                 None
             } else {
                 frees_at(&lim.window, f.ledger, Some(f.channel), &span, cover)
@@ -987,19 +1176,13 @@ pub fn evaluate(f: &Facts<'_>, at: Instant) -> Result<Evaluation> {
                 (Some(a), Some(b)) => Some(a.max(b)),
                 (a, b) => a.or(b),
             };
-            let since = f
-                .ledger
-                .and_then(|g| g.reaching(Some(f.channel), span.from, span.to, SMALLEST));
-            limit_reasons.push(limit_reason(
-                e,
-                Some(f.channel),
-                cused,
-                climit,
-                q,
-                since,
-                n,
-                &lim.unit,
-            ));
+            let since = if X::DETAILS {
+                f.ledger
+                    .and_then(|g| g.reaching(Some(f.channel), span.from, span.to, SMALLEST))
+            } else {
+                None
+            };
+            channel_reached = Some((cused, climit, since, n));
             over = over.max(cover);
         }
     }
@@ -1010,7 +1193,7 @@ pub fn evaluate(f: &Facts<'_>, at: Instant) -> Result<Evaluation> {
     }
 
     // Exceptions widen the limit (overall and per channel) by their extra.
-    let mut used_exceptions = Vec::new();
+    let mut exceptions_used = false;
     let mut outcome = DecisionOutcome::Granted;
     if over > Decimal::ZERO {
         outcome = DecisionOutcome::Denied;
@@ -1023,31 +1206,51 @@ pub fn evaluate(f: &Facts<'_>, at: Instant) -> Result<Evaluation> {
                 .fold(Decimal::ZERO, |a, b| a.saturating_add(b));
             if unlimited || over <= extra {
                 outcome = DecisionOutcome::GrantedByException;
-                used_exceptions = f.exceptions.to_vec();
+                exceptions_used = true;
             }
         }
     }
     if blocked {
         outcome = DecisionOutcome::Denied;
-        used_exceptions.clear();
+        exceptions_used = false;
     }
-    reasons.extend(limit_reasons);
-    for x in &used_exceptions {
-        reasons.push(reason(
-            ReasonKind::ExceptionApplied { grant: x.clone() },
-            format!(
-                "exception {} approved by {}{} allows {}: {}",
-                x.exception,
-                x.approved_by,
-                x.until
-                    .map(|u| format!(" until {}", day(u)))
-                    .unwrap_or_default(),
-                x.extra
-                    .map(|n| format!("{n} more {}", lim.unit))
-                    .unwrap_or_else(|| "more without limit".into()),
-                x.reason
-            ),
-        ));
+    if let Some(n) = total_reached {
+        x.push(|| limit_reason(e, None, used, lim.limit, q, oldest, n, lim.unit.as_str()));
+    }
+    if let Some((cused, climit, since, n)) = channel_reached {
+        x.push(|| {
+            limit_reason(
+                e,
+                Some(f.channel),
+                cused,
+                climit,
+                q,
+                since,
+                n,
+                lim.unit.as_str(),
+            )
+        });
+    }
+    if exceptions_used {
+        for g in f.exceptions {
+            x.push(|| {
+                reason(
+                    ReasonKind::ExceptionApplied { grant: g.clone() },
+                    format!(
+                        "exception {} approved by {}{} allows {}: {}",
+                        g.exception,
+                        g.approved_by,
+                        g.until
+                            .map(|u| format!(" until {}", day(u)))
+                            .unwrap_or_default(),
+                        g.extra
+                            .map(|n| format!("{n} more {}", lim.unit.as_str()))
+                            .unwrap_or_else(|| "more without limit".into()),
+                        g.reason
+                    ),
+                )
+            });
+        }
     }
     let granted = outcome != DecisionOutcome::Denied;
     let after = if granted { total_after } else { used };
@@ -1055,6 +1258,7 @@ pub fn evaluate(f: &Facts<'_>, at: Instant) -> Result<Evaluation> {
     if granted {
         // when the window next frees a unit
         next = match span.rolling_days {
+            _ if !X::DETAILS => None,
             Some(d) if after > Decimal::ZERO => oldest
                 .unwrap_or(at)
                 .checked_add_signed(chrono::Duration::days(i64::from(d))),
@@ -1065,25 +1269,23 @@ pub fn evaluate(f: &Facts<'_>, at: Instant) -> Result<Evaluation> {
             None => None,
         };
     }
-    let remaining_amount = match lim.money {
-        Some(m) => Some(Money::new(left, m.currency())?),
-        None => None,
-    };
-    Ok(Evaluation {
+    Ok(Assessed {
         outcome,
-        matched,
-        remaining: Some(Remaining {
-            limit: lim.limit,
-            used,
-            remaining: left,
-            unit: lim.unit,
-            remaining_amount,
-            window: span,
-        }),
+        counted: Some((lim.limit, lim.unit, lim.money, used, left, span)),
         next_available: next,
-        exceptions: used_exceptions,
-        reasons,
+        exceptions_used,
     })
+}
+
+/// Whether a line of `kind` with `status` is in service (see [`LineFacts::in_service`]).
+fn in_service(kind: LineKind, status: Option<LineStatus>) -> bool {
+    matches!(
+        (kind, status),
+        (
+            LineKind::Service,
+            Some(LineStatus::Active | LineStatus::PendingTermination)
+        ) | (LineKind::PhysicalProduct, Some(LineStatus::Installed))
+    )
 }
 
 fn join_ids(ids: &[UsageId], total: u64) -> String {
