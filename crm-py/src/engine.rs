@@ -7,7 +7,7 @@
 //! Commands, events and records cross as the JSON contract through [`crate::value`], and come
 //! back as the typed records of `crm_core.records`: no core type is restated here.
 
-use crate::value::{Field, Lazy, decode, from_value, to_value};
+use crate::value::{Field, Lazy, decode, decode_items, from_value, to_value};
 use crate::{PyCrmError, guard, instant_arg};
 use crm_core::engine::{CommandEnvelope, EventEnvelope, InMemoryStore};
 use crm_core::entitlement::{EntitlementDecision, EntitlementRequest};
@@ -403,7 +403,7 @@ impl Crm {
         at: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyList>> {
         guard(|| {
-            let requests: Vec<EntitlementRequest> = decode(requests)?;
+            let requests: Vec<EntitlementRequest> = decode_items(requests)?;
             let at = instant_arg("at", at)?;
             let check_all = |crm: &crm_core::Crm| {
                 requests
