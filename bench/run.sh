@@ -35,7 +35,9 @@ done
 # ------------------------------------------------------------------------------------------
 # Python (issue #10 items 2-5, issue #8's Python targets): bench/python/run.py against the
 # release wheel, in a venv of its own with the pinned peers (bench/python/requirements.txt).
-# Its BENCH lines become the Python table of the page ($PY_TABLE, included below).
+# Its BENCH lines become the Python table of the page ($PY_TABLE, included below). About two
+# minutes on top of the Rust benchmarks, plus building the release wheel (a few minutes more
+# when crm-core changed).
 PY_TABLE="$TARGET/bench-python.md"
 PY_LOG="$TARGET/bench-python.log"
 PY_VENV="$TARGET/bench-venv"

@@ -7,7 +7,7 @@
 //! Commands, events and records cross as the JSON contract through [`crate::value`], and come
 //! back as the typed records of `crm_core.records`: no core type is restated here.
 
-use crate::value::{Field, Lazy, decode, from_value, to_value};
+use crate::value::{Field, Lazy, decode, decode_items, from_value, to_value};
 use crate::{PyCrmError, guard, instant_arg};
 use crm_core::engine::{CommandEnvelope, EventEnvelope, InMemoryStore};
 use crm_core::entitlement::{EntitlementDecision, EntitlementRequest};
@@ -162,6 +162,21 @@ impl Crm {
             f(&mut crm).map_err(PyCrmError::Core)
         })
         .map_err(PyErr::from)
+    }
+
+    /// Runs `f`, a short read, on the engine keeping the GIL when the engine is free
+    /// (releasing and taking back the GIL would cost more than `f`); when another thread holds
+    /// the engine, releases the GIL and waits as [`Crm::with`] does.
+    fn quick<T: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&crm_core::Crm) -> crm_core::Result<T> + Send,
+    ) -> PyResult<T> {
+        match self.inner.try_lock() {
+            Ok(crm) => f(&crm).map_err(|e| PyCrmError::Core(e).into()),
+            Err(std::sync::TryLockError::WouldBlock) => self.with(py, |crm| f(crm)),
+            Err(std::sync::TryLockError::Poisoned(_)) => Err(PyCrmError::poisoned().into()),
+        }
     }
 
     fn one<'py>(
@@ -377,24 +392,14 @@ impl Crm {
         guard(|| {
             let request: EntitlementRequest = decode(request)?;
             let at = instant_arg("at", at)?;
-            let decision = match self.inner.try_lock() {
-                Ok(crm) => crm
-                    .check_entitlement(&request, at)
-                    .map_err(PyCrmError::Core)?,
-                Err(std::sync::TryLockError::WouldBlock) => {
-                    self.with(py, |crm| crm.check_entitlement(&request, at))?
-                }
-                Err(std::sync::TryLockError::Poisoned(_)) => {
-                    return Err(PyCrmError::poisoned().into());
-                }
-            };
+            let decision = self.quick(py, |crm| crm.check_entitlement(&request, at))?;
             decision_record(py, decision)
         })
     }
 
     /// Checks many requests at one instant; returns the decisions in the order of the
     /// requests. The GIL is released while the engine works when the batch has at least
-    /// [`DETACH_BATCH`] requests. A request the core refuses (an unknown customer ...) raises
+    /// [`DETACH_BATCH`] requests or another thread holds the engine. A request the core refuses (an unknown customer ...) raises
     /// its error for the whole batch.
     fn check_entitlements<'py>(
         &self,
@@ -403,7 +408,7 @@ impl Crm {
         at: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyList>> {
         guard(|| {
-            let requests: Vec<EntitlementRequest> = decode(requests)?;
+            let requests: Vec<EntitlementRequest> = decode_items(requests)?;
             let at = instant_arg("at", at)?;
             let check_all = |crm: &crm_core::Crm| {
                 requests
@@ -414,8 +419,7 @@ impl Crm {
             let decisions = if requests.len() >= DETACH_BATCH {
                 self.with(py, |crm| check_all(crm))?
             } else {
-                let crm = self.inner.lock().map_err(|_| PyCrmError::poisoned())?;
-                check_all(&crm).map_err(PyCrmError::Core)?
+                self.quick(py, check_all)?
             };
             let mut records = Vec::with_capacity(decisions.len());
             for d in decisions {

@@ -11,7 +11,8 @@
 //!   serde, so every rule and every message stays in crm-core.
 //! - [`from_value`]: JSON value → JSON-shaped Python data (`dict`, `list`, `str`, `int`, `bool`,
 //!   `None`) that `crm_core.records` wraps into typed records.
-//! - [`decode`]: Python data into a core type, with the core's serde doing the typed work.
+//! - [`decode`]: Python data into a core type, with the core's serde doing the typed work
+//!   ([`decode_items`]: a list of them, item by item).
 
 use crate::{PyCrmError, core, instant_arg};
 use pyo3::exceptions::PyTypeError;
@@ -242,6 +243,23 @@ pub fn from_value<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>
 pub fn decode<T: DeserializeOwned>(obj: &Bound<'_, PyAny>) -> PyResult<T> {
     let v = to_value(obj)?;
     core(serde_json::from_value(v).map_err(crm_core::Error::from))
+}
+
+/// Decodes a list (or tuple) of Python data into core values item by item, as [`decode`]
+/// would decode the whole list (the same errors, an item's path as `value[i]...`) without
+/// building one JSON array first; anything else goes through [`decode`].
+pub fn decode_items<T: DeserializeOwned>(obj: &Bound<'_, PyAny>) -> PyResult<Vec<T>> {
+    if !(obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>()) {
+        return decode(obj);
+    }
+    let mut out = Vec::with_capacity(obj.len()?);
+    for (i, item) in obj.try_iter()?.enumerate() {
+        let v = convert(&item?, Path::Index(&Path::Root, i), 1)?;
+        out.push(core(
+            serde_json::from_value(v).map_err(crm_core::Error::from),
+        )?);
+    }
+    Ok(out)
 }
 
 /// How a [`Lazy`] gets its JSON value: already built, or built on first use from the core

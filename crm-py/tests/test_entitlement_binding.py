@@ -103,8 +103,8 @@ def test_batch_equals_single_checks_on_both_sides_of_the_gil_threshold() -> None
 
 
 def test_a_check_waits_for_another_thread_using_the_engine() -> None:
-    """A single check holds the GIL only when the engine is free; while a batch works in
-    another thread (GIL released), checks from this thread still complete."""
+    """A single check or a small batch holds the GIL only when the engine is free; while a
+    big batch works in another thread (GIL released), they wait for it and complete."""
     crm = world()
     at = t("2026-02-01T10:00:00Z")
     done = threading.Event()
@@ -119,6 +119,8 @@ def test_a_check_waits_for_another_thread_using_the_engine() -> None:
     try:
         for _ in range(200):
             assert crm.check_entitlement(request(), at).outcome is DecisionOutcome.GRANTED
+            small = crm.check_entitlements([request()] * 3, at)  # below the GIL threshold
+            assert [d.outcome for d in small] == [DecisionOutcome.GRANTED] * 3
     finally:
         done.set()
         th.join()
