@@ -46,6 +46,15 @@ def test_story_3_installments_late_and_partial_payments_aging() -> None:
                                                 date(2025, 3, 31)]
     service = service_plan().charges_until(date(2025, 3, 31))
     assert [c.amount for c in service] == [eur("49.90")] * 3
+    # suspended from 1 March on: the plan bills by the line's history (typed or as dicts)
+    history = records.ScheduleInput(history=[
+        records.StatusChange(on=date(2025, 1, 1), status="active"),
+        records.StatusChange(on=date(2025, 3, 1), status="suspended")])
+    assert history.history[1].status is crm_core.LineStatus.SUSPENDED
+    paused = records.PaymentPlan(**{**service_plan().to_dict(), "suspended_billing": "do_not_bill"})
+    suspended = paused.charges_until(date(2025, 3, 31), history)
+    assert [c.due_date for c in suspended] == [date(2025, 1, 1), date(2025, 2, 1)]
+    assert suspended == paused.charges_until(date(2025, 3, 31), history.to_dict())
 
     ledger = Ledger("C1", "EUR")
     ledger.add_charges([*device[:3], *service], t("2025-01-01T00:00:00Z"))

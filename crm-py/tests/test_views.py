@@ -280,6 +280,17 @@ def test_every_engine_result_is_typed_all_the_way_down() -> None:
     change = five.tier_of("C1")
     assert change is not None
     results.append(change)
+    five.execute(meta("2026-03-10T10:00:00Z"), commands.RegisterCalendar(
+        calendar=records.BusinessCalendar(
+            id="xmas", zone="Europe/Berlin",
+            week={"monday": [{"start": "09:00", "end": "17:00"}]},
+            holidays=[{"date": "2026-12-24", "name": "Christmas Eve",
+                       "hours": [{"start": "09:00", "end": "12:00"}]}])))
+    xmas = five.calendar("xmas")
+    assert xmas.week.monday == [records.WorkingInterval(start="09:00", end="17:00")]
+    assert xmas.week.sunday == [] and xmas.holidays[0].date == date(2026, 12, 24)
+    assert xmas.holidays[0].hours[0].end == "12:00"
+    results += [five.calendar("support"), xmas]
     # open work, a past-due promise, findings, accountability
     busy = with_policies()
     record_chat(busy)
@@ -318,4 +329,5 @@ def test_every_engine_result_is_typed_all_the_way_down() -> None:
             "SlaSource", "CustomerMeasures", "TierDecision", "TieringBatch", "TieringFailure",
             "CompensationDecision", "CompensationCap", "CapPeriod", "Offer",
             "CompensationGranted", "CustomerStanding", "EntitlementStatus", "Remaining",
-            "WindowSpan", "Reason", "Commitment", "PartyRef", "PartnerScorecard"} <= set(seen)
+            "WindowSpan", "Reason", "Commitment", "PartyRef", "PartnerScorecard",
+            "BusinessCalendar", "WeeklyHours", "WorkingInterval", "Holiday"} <= set(seen)

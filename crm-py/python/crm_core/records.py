@@ -110,6 +110,7 @@ __all__ = [
     "Feedback",
     "Finding",
     "Frequency",
+    "Holiday",
     "HostFacts",
     "InstanceStatus",
     "Interaction",
@@ -137,6 +138,7 @@ __all__ = [
     "PaymentPlan",
     "Performer",
     "PerformerLoad",
+    "PeriodUsage",
     "Periodicity",
     "PriceChange",
     "PriceTier",
@@ -170,6 +172,7 @@ __all__ = [
     "StartOptions",
     "StartProcess",
     "Statement",
+    "StatusChange",
     "Step",
     "StepStats",
     "Suppression",
@@ -186,8 +189,10 @@ __all__ = [
     "UsageRecord",
     "UsageReversal",
     "Variant",
+    "WeeklyHours",
     "Window",
     "WindowSpan",
+    "WorkingInterval",
     "WriteOff",
 ]
 
@@ -747,14 +752,41 @@ class UsageRecord(Record):
 # -- calendars and processes ---------------------------------------------------------------------
 
 
+class WorkingInterval(Record):
+    """Working hours of a day: ``start`` to ``end`` as ``"HH:MM"`` local time."""
+
+    start: str
+    end: str
+
+
+class WeeklyHours(Record):
+    """The working hours of each weekday (an empty list: a day off)."""
+
+    monday: list[WorkingInterval]
+    tuesday: list[WorkingInterval]
+    wednesday: list[WorkingInterval]
+    thursday: list[WorkingInterval]
+    friday: list[WorkingInterval]
+    saturday: list[WorkingInterval]
+    sunday: list[WorkingInterval]
+
+
+class Holiday(Record):
+    """A day off (no ``hours``) or with shortened ``hours``, by date."""
+
+    date: date
+    name: str
+    hours: list[WorkingInterval]
+
+
 class BusinessCalendar(Record):
     """A business calendar: IANA zone, working hours per weekday, holidays."""
 
     _core = "BusinessCalendar"
     id: str
     zone: str
-    week: dict[str, Any]
-    holidays: list[Any]
+    week: WeeklyHours
+    holidays: list[Holiday]
 
 
 class Step(Record):
@@ -1272,13 +1304,27 @@ class PaymentPlan(Record):
         return charges
 
 
+class StatusChange(Record):
+    """A line's status from a date on, for generating charges."""
+
+    on: date
+    status: LineStatus
+
+
+class PeriodUsage(Record):
+    """The rated usage of a billing period, by the period's first day."""
+
+    period_start: date
+    quantity: Decimal
+
+
 class ScheduleInput(Record):
     """The line's status history, termination and usage, for generating charges."""
 
     _core = "ScheduleInput"
-    history: list[dict[str, Any]]
+    history: list[StatusChange]
     terminated_on: date | None
-    usage: list[dict[str, Any]]
+    usage: list[PeriodUsage]
 
 
 class Charge(Record):
