@@ -990,3 +990,95 @@ fn plans_in_two_currencies_for_one_customer_are_refused() {
     );
     assert_eq!(e.kind(), ErrorKind::CurrencyMismatch);
 }
+
+/// An account-wide ladder restricts the service line for the account's debt (here the device
+/// installment): the restriction is settled only when the account owes nothing past due, not
+/// when the restricted line's own charges are paid.
+#[test]
+fn an_account_wide_restriction_is_settled_by_the_accounts_debt_not_the_lines() {
+    let mut crm = sold();
+    let policy = CollectionPolicy::new(
+        "account",
+        CollectionPolicyScope::AccountWide,
+        vec![CollectionStep {
+            kind: CollectionStepKind::Restrict,
+            after_days: 21,
+        }],
+    )
+    .unwrap();
+    run(
+        &mut crm,
+        "2025-01-01T10:00:00Z",
+        Command::RegisterCollectionPolicy { policy },
+    );
+    bill(&mut crm, "2025-01-31");
+    pay(&mut crm, "PAY1", "2025-01-01", "49.90");
+    pay(&mut crm, "PAY2", "2025-01-31", "100.00");
+    bill(&mut crm, "2025-03-22");
+    // The service line's charges (Feb 1, Mar 1) are paid by name; the device's Feb 28
+    // installment stays unpaid.
+    let service = crm
+        .statement(
+            &cid(),
+            &Scope::Line {
+                line_id: LineId::new("L-SVC").unwrap(),
+            },
+        )
+        .unwrap();
+    let unpaid: Vec<ChargeId> = service
+        .charges
+        .iter()
+        .filter(|c| c.open.is_positive())
+        .map(|c| c.charge.id.clone())
+        .collect();
+    assert_eq!(unpaid.len(), 2, "{unpaid:?}");
+    let mut by_name = payment("PAY3", "2025-03-05", "99.80");
+    by_name.allocation = AllocationRule::ToCharges { charge_ids: unpaid };
+    run(
+        &mut crm,
+        "2025-03-05T12:00:00Z",
+        Command::RecordPayment { payment: by_name },
+    );
+
+    let at = "2025-03-22T09:00:00Z";
+    let due: Vec<_> = crm
+        .collection_actions(&cid(), "account", t(at))
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.status == ActionStatus::Due)
+        .collect();
+    assert!(
+        due.iter()
+            .any(|a| a.line_id.as_ref().map(LineId::as_str) == Some("L-SVC")),
+        "{due:?}"
+    );
+    for a in due {
+        run(
+            &mut crm,
+            at,
+            Command::TakeCollectionAction {
+                customer: cid(),
+                policy: "account".into(),
+                key: a.key,
+            },
+        );
+    }
+    let later = t("2025-03-22T10:00:00Z");
+    assert!(!access(&crm, "2025-03-22T10:00:00Z").is_granted());
+    // The service line owes nothing itself, but the account does: not settled, no finding.
+    assert!(crm.settled_restrictions(&cid(), later).unwrap().is_empty());
+    assert!(
+        crm.audit(&cid(), later)
+            .unwrap()
+            .iter()
+            .all(|f| f.kind != crm_core::audit::FindingKind::RestrictionContradictsLine)
+    );
+
+    // The device installment is paid: now the restriction can be lifted.
+    pay(&mut crm, "PAY4", "2025-03-25", "100.00");
+    let settled = crm
+        .settled_restrictions(&cid(), t("2025-03-25T13:00:00Z"))
+        .unwrap();
+    assert_eq!(settled.len(), 1, "{settled:?}");
+    assert_eq!(settled[0].line.as_str(), "L-SVC");
+}

@@ -328,10 +328,6 @@ def test_bad_obligation_commands_are_typed_errors_and_change_nothing() -> None:
         crm.reconcile_all(date(2026, 3, 1), date(2026, 1, 1), date(2026, 4, 1))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "crm-core: settled_restrictions (and the audit's restriction_contradicts_line) look at the "
-    "restricted line's own charges only, so a line restricted by an account-wide ladder for the "
-    "account's debt is reported as settled while the account still owes"))
 def test_an_account_wide_restriction_is_not_settled_while_the_account_owes() -> None:
     crm = story_3()
     pay(crm, "PAY-1", "2026-01-10T09:00:00Z", "154.90")

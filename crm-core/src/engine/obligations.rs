@@ -26,9 +26,9 @@ use crate::ids::{AgreementId, ChargeId, CustomerId, EntryId, LineId, PlanId};
 use crate::money::Money;
 use crate::obligation::{
     ActionStatus, Adjustment, AgingReport, AllocationRule, ChargeChange, CollectionAction,
-    CollectionContext, CollectionPolicy, CollectionStepKind, CollectionTarget, Credit,
-    FundingSource, Ledger, PaymentPlan, PeriodUsage, Periodicity, Reconciliation, ScheduleInput,
-    Scope, Statement, StatusChange, Suppression, collection_actions,
+    CollectionContext, CollectionPolicy, CollectionPolicyScope, CollectionStepKind,
+    CollectionTarget, Credit, FundingSource, Ledger, PaymentPlan, PeriodUsage, Periodicity,
+    Reconciliation, ScheduleInput, Scope, Statement, StatusChange, Suppression, collection_actions,
 };
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -1046,8 +1046,12 @@ impl Crm {
             .collect()
     }
 
-    /// Lines of the customer restricted at `at` whose own charges past due are all paid: the
-    /// ladder has stopped and the restriction can be lifted.
+    /// Lines of the customer restricted at `at` for which nothing that restricted them is
+    /// still past due: the ladder has stopped and the restriction can be lifted. What counts is
+    /// the obligation of the collection policy whose restriction was taken last for the line:
+    /// the line's own charges for a per-obligation policy (and for a line restricted by hand),
+    /// every charge of the customer for an account-wide policy, which restricted the line for
+    /// the account's debt.
     pub fn settled_restrictions(
         &self,
         customer: &CustomerId,
@@ -1064,16 +1068,15 @@ impl Crm {
                 if entry.status != LineStatus::Restricted {
                     continue;
                 }
+                let scope = if self.restricted_account_wide(customer, &l.id) {
+                    Scope::Customer
+                } else {
+                    Scope::Line {
+                        line_id: l.id.clone(),
+                    }
+                };
                 let owes = match ledger {
-                    Some(led) => led
-                        .overdue(
-                            today,
-                            0,
-                            &Scope::Line {
-                                line_id: l.id.clone(),
-                            },
-                        )?
-                        .is_positive(),
+                    Some(led) => led.overdue(today, 0, &scope)?.is_positive(),
                     None => false,
                 };
                 if !owes {
@@ -1086,6 +1089,22 @@ impl Crm {
             }
         }
         Ok(out)
+    }
+
+    /// Whether the restriction taken last for `line` by a collection action came from an
+    /// account-wide policy (false when the line was never restricted by collections).
+    fn restricted_account_wide(&self, customer: &CustomerId, line: &LineId) -> bool {
+        self.state
+            .collection_history
+            .get(customer)
+            .and_then(|taken| {
+                taken.iter().rev().find(|t| {
+                    t.action.step == CollectionStepKind::Restrict
+                        && t.action.line_id.as_ref() == Some(line)
+                })
+            })
+            .and_then(|t| self.state.collection_policies.get(&t.action.policy))
+            .is_some_and(|p| p.scope == CollectionPolicyScope::AccountWide)
     }
 
     /// The customer's standing from the ledger at `at` (days overdue), as the entitlement
