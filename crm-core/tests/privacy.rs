@@ -330,7 +330,32 @@ fn a_store_refuses_a_redaction_that_moves_or_retypes_an_event_and_changes_nothin
     other_instant.at = "2030-01-01T00:00:00Z".parse().unwrap();
     let mut not_stored = registered.clone();
     not_stored.seq = 10_000;
-    for bad in [other_stream, other_type, other_instant, not_stored] {
+    // Same place and type, but an id or an amount changes: not a redaction.
+    let mut other_id = registered.clone();
+    if let Event::CustomerRegistered { customer } = &mut other_id.event {
+        customer.id = CustomerId::new(FORGOTTEN).unwrap();
+    }
+    let paid = log
+        .iter()
+        .find(|e| e.event.tag() == "payment_recorded")
+        .unwrap();
+    let mut other_amount = paid.clone();
+    if let Event::PaymentRecorded { payment, .. } = &mut other_amount.event {
+        payment.amount = Money::parse("0.01", "EUR").unwrap();
+    }
+    let mut other_reference = paid.clone();
+    if let Event::PaymentRecorded { payment, .. } = &mut other_reference.event {
+        payment.reference = FORGOTTEN.into();
+    }
+    for bad in [
+        other_stream,
+        other_type,
+        other_instant,
+        not_stored,
+        other_id,
+        other_amount,
+        other_reference,
+    ] {
         let mut store = InMemoryStore::from_events(log.clone()).unwrap();
         let e = store
             .redact(

@@ -21,9 +21,44 @@ use crate::error::{Error, Result};
 use crate::ids::CustomerId;
 use crate::interaction::Interaction;
 use crate::party::Customer;
+use serde_json::Value;
 
 /// The marker that replaces erased text (a customer's name, a summary, a reason).
 pub const FORGOTTEN: &str = "<forgotten>";
+
+/// The JSON fields whose text a redaction may replace by the marker: the customer's name, a
+/// summary, a description, a reason, a note (and the note an amendment replaced).
+const ERASABLE: [&str; 7] = [
+    "name",
+    "summary",
+    "description",
+    "close_reason",
+    "reason",
+    "note",
+    "previous",
+];
+
+/// Whether `new` is `old` with nothing changed but erasable texts replaced by the marker and
+/// contact points removed: what [`EventStore::redact`](super::EventStore::redact) may do to
+/// a stored event. Ids, amounts, dates, statuses and every other value must stay equal.
+pub(super) fn only_erased(old: &Value, new: &Value, key: Option<&str>) -> bool {
+    match (old, new) {
+        _ if old == new => true,
+        (Value::String(_), Value::String(n)) => {
+            n == FORGOTTEN && key.is_some_and(|k| ERASABLE.contains(&k))
+        }
+        (Value::Array(_), Value::Array(n)) if key == Some("contact_points") => n.is_empty(),
+        (Value::Array(o), Value::Array(n)) => {
+            o.len() == n.len() && o.iter().zip(n).all(|(a, b)| only_erased(a, b, key))
+        }
+        (Value::Object(o), Value::Object(n)) => {
+            o.len() == n.len()
+                && o.iter()
+                    .all(|(k, v)| n.get(k).is_some_and(|w| only_erased(v, w, Some(k))))
+        }
+        _ => false,
+    }
+}
 
 /// Replaces a text by the marker; true when it changed. An empty text stays empty (there is
 /// nothing to erase, and optional texts such as an agreement's note are empty by default).

@@ -23,11 +23,11 @@ pub trait EventStore: Send {
     /// event. The engine uses it to forget a customer: the replacements are earlier events
     /// with personal data replaced by a marker.
     ///
-    /// A replacement must keep everything but the event's content: its seq (which must be
-    /// stored already), stream, stream version, instant, actor, idempotency key and
-    /// fingerprint, and the event's type; otherwise the call is [`Error::Storage`] and
-    /// nothing changes (see [`check_replacement`]). A store must not keep the replaced
-    /// content anywhere it can be read back.
+    /// A replacement may only erase personal texts: it keeps its seq (which must be stored
+    /// already), stream, stream version, instant, actor, idempotency key, fingerprint and
+    /// type, and every id, amount, date and status of the event; otherwise the call is
+    /// [`Error::Storage`] and nothing changes (see [`check_replacement`]). A store must not
+    /// keep the replaced content anywhere it can be read back.
     fn redact(
         &mut self,
         expected_len: u64,
@@ -48,7 +48,10 @@ pub trait EventStore: Send {
 }
 
 /// Checks that `new` may replace the stored event `old` in [`EventStore::redact`]: the same
-/// seq, stream, stream version, instant, actor, idempotency key, fingerprint and event type.
+/// seq, stream, stream version, instant, actor, idempotency key, fingerprint and event type,
+/// and an event that differs only where a personal text (a name, a summary, a description, a
+/// reason, a note) became the marker [`super::FORGOTTEN`] or contact points were removed: ids,
+/// amounts, dates and statuses cannot change.
 pub fn check_replacement(old: &EventEnvelope, new: &EventEnvelope) -> Result<()> {
     let same_place = old.seq == new.seq
         && old.stream == new.stream
@@ -58,12 +61,17 @@ pub fn check_replacement(old: &EventEnvelope, new: &EventEnvelope) -> Result<()>
         && old.idempotency_key == new.idempotency_key
         && old.command_hash == new.command_hash
         && old.event.tag() == new.event.tag();
-    if same_place {
+    let encode = |e: &EventEnvelope| {
+        serde_json::to_value(&e.event).map_err(|err| Error::Storage {
+            message: format!("cannot encode event {}: {err}", e.seq),
+        })
+    };
+    if same_place && super::privacy::only_erased(&encode(old)?, &encode(new)?, None) {
         Ok(())
     } else {
         Err(Error::Storage {
             message: format!(
-                "a redaction of event {} may change only its content ({} replaces {})",
+                "a redaction of event {} may only erase personal texts ({} replaces {})",
                 old.seq,
                 new.event.tag(),
                 old.event.tag()
