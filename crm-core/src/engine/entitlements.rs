@@ -156,16 +156,18 @@ fn views<'s>(
         }
         None => None,
     };
-    let agreements: Box<dyn Iterator<Item = &'s Agreement>> = match one {
-        Some(a) => Box::new(std::iter::once(a)),
-        None => Box::new(
-            state
-                .agreements
-                .values()
-                .filter(|a| a.customer == req.customer),
-        ),
-    };
-    // The earliest signing of an agreement granting the code, and the ones signed by `at`.
+    // The one agreement asked for, or every agreement of the customer's (no boxed iterator:
+    // this runs on every check).
+    let mut all = state.agreements.values();
+    let mut one = one;
+    let agreements = std::iter::from_fn(move || match one.take() {
+        Some(a) => Some(a),
+        None if req.agreement.is_some() => None,
+        None => all.by_ref().find(|a| a.customer == req.customer),
+    });
+    // The earliest signing of an agreement granting the code, and the ones signed by `at`
+    // as they stood then (`as_of` fails only on a corrupt state, before any other error
+    // below could be raised: an agreement signed by `at` that grants the code rules both out).
     let mut first: Option<Instant> = None;
     let mut signed = Vec::new();
     for a in agreements {
@@ -174,7 +176,7 @@ fn views<'s>(
         }
         first = Some(first.map_or(a.signed_at, |f| f.min(a.signed_at)));
         if a.signed_at <= at {
-            signed.push(a);
+            signed.push(as_of(a, at)?);
         }
     }
     let Some(first) = first else {
@@ -193,7 +195,7 @@ fn views<'s>(
             ),
         ));
     }
-    signed.into_iter().map(|a| as_of(a, at)).collect()
+    Ok(signed)
 }
 
 /// The entitlements of `views` that may answer `req`: with its code, on the line and with the
@@ -205,18 +207,9 @@ fn candidates<'v>(
     views: &'v [Cow<'_, Agreement>],
 ) -> Result<Vec<Candidate<'v>>> {
     let mut out = Vec::new();
-    let mut ents: Vec<&'v Entitlement> = Vec::new();
     for view in views {
         let view: &'v Agreement = view;
-        ents.clear();
-        ents.extend(
-            view.entitlements
-                .iter()
-                .filter(|e| e.code == req.code)
-                .filter(|e| req.line.as_ref().is_none_or(|l| &e.line == l)),
-        );
-        ents.sort_by(|x, y| (&x.line, &x.id).cmp(&(&y.line, &y.id)));
-        for e in ents.iter().copied() {
+        let mut take = |e: &'v Entitlement| -> Result<()> {
             if let Some(asset) = &req.asset
                 && view
                     .line(&e.line)?
@@ -224,9 +217,30 @@ fn candidates<'v>(
                     .and_then(|x| x.asset.as_ref())
                     != Some(asset)
             {
-                continue;
+                return Ok(());
             }
             out.push(candidate(state, &req.customer, view, e, at)?);
+            Ok(())
+        };
+        let matching = view
+            .entitlements
+            .iter()
+            .filter(|e| e.code == req.code)
+            .filter(|e| req.line.as_ref().is_none_or(|l| &e.line == l));
+        // Usually already in line, entitlement id order: then nothing is copied to sort.
+        if matching
+            .clone()
+            .is_sorted_by(|x, y| (&x.line, &x.id) <= (&y.line, &y.id))
+        {
+            for e in matching {
+                take(e)?;
+            }
+        } else {
+            let mut ents: Vec<&'v Entitlement> = matching.collect();
+            ents.sort_by(|x, y| (&x.line, &x.id).cmp(&(&y.line, &y.id)));
+            for e in ents {
+                take(e)?;
+            }
         }
     }
     if out.is_empty() {
@@ -241,16 +255,16 @@ fn candidates<'v>(
     Ok(out)
 }
 
-/// Runs `decide` over the candidates for `req` at `at`, in order, stopping at the first one
-/// granted within its entitlement; returns what it answered for each candidate it reached.
-/// The full check and the verdict both go through here, so they see the same candidates,
-/// quantities, standing and errors.
-fn each_candidate<T>(
+/// Runs `decide` over the candidates for `req` at `at` (with the quantity the request asks of
+/// each), in order, stopping after the first one granted within its entitlement. The full
+/// check and the verdict both go through here, so they see the same candidates, quantities,
+/// standing and errors.
+fn each_candidate(
     state: &CrmState,
     req: &EntitlementRequest,
     at: Instant,
-    mut decide: impl FnMut(&Input<'_>) -> Result<(DecisionOutcome, T)>,
-) -> Result<Vec<(T, Decimal)>> {
+    mut decide: impl FnMut(&Input<'_>) -> Result<DecisionOutcome>,
+) -> Result<()> {
     let views = views(state, req, at)?;
     let cands = candidates(state, req, at, &views)?;
     let derived;
@@ -261,17 +275,14 @@ fn each_candidate<T>(
             Some(&derived)
         }
     };
-    let mut out = Vec::with_capacity(cands.len());
     for c in &cands {
         let quantity = req.quantity_for(&c.entitlement.kind)?;
         let input = c.input(state, quantity, req.channel, standing, &c.exceptions);
-        let (outcome, t) = decide(&input)?;
-        out.push((t, quantity));
-        if outcome == DecisionOutcome::Granted {
+        if decide(&input)? == DecisionOutcome::Granted {
             break;
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Checks a request against the state at `at`: the first candidate granted within its
@@ -281,9 +292,12 @@ pub(crate) fn check(
     req: &EntitlementRequest,
     at: Instant,
 ) -> Result<EntitlementDecision> {
-    let mut evals = each_candidate(state, req, at, |input| {
+    let mut evals: Vec<(Evaluation, Decimal)> = Vec::new();
+    each_candidate(state, req, at, |input| {
         let ev = evaluate_input(input, at)?;
-        Ok((ev.outcome, ev))
+        let outcome = ev.outcome;
+        evals.push((ev, input.quantity));
+        Ok(outcome)
     })?;
     if let Some(pos) = evals
         .iter()
@@ -317,13 +331,15 @@ pub(crate) fn check(
 
 /// Whether `req` would be granted at `at` (within the entitlement or by exception): the
 /// outcome of [`check`] without its reasons and details, decided by the same code
-/// ([`assess`] over the same candidates).
+/// ([`assess`] over the same candidates, in the same walk).
 pub(crate) fn is_entitled(state: &CrmState, req: &EntitlementRequest, at: Instant) -> Result<bool> {
-    let outcomes = each_candidate(state, req, at, |input| {
+    let mut granted = false;
+    each_candidate(state, req, at, |input| {
         let a: Assessed<'_> = assess(input, at, &mut VerdictOnly)?;
-        Ok((a.outcome, a.outcome))
+        granted |= a.outcome != DecisionOutcome::Denied;
+        Ok(a.outcome)
     })?;
-    Ok(outcomes.iter().any(|(o, _)| *o != DecisionOutcome::Denied))
+    Ok(granted)
 }
 
 fn decision(
