@@ -101,6 +101,7 @@ impl Crm {
             }
             from += batch.len() as u64;
         }
+        state.usage.shrink_to_fit();
         Ok(Crm { state, store })
     }
 
@@ -110,6 +111,7 @@ impl Crm {
         for e in events {
             state.apply(e)?;
         }
+        state.usage.shrink_to_fit();
         Ok(state)
     }
 
