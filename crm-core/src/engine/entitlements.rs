@@ -29,6 +29,7 @@ use crate::lifecycle::LineStatus;
 use crate::party::validate_text;
 use rust_decimal::Decimal;
 use std::borrow::Cow;
+use std::ops::ControlFlow;
 
 /// The stream usage events of an entitlement go to.
 fn entitlement_stream(id: &EntitlementId) -> String {
@@ -128,13 +129,19 @@ fn candidate<'v>(
     })
 }
 
-/// The customer's agreements that may answer `req`, as they stood at `at` (signed by then
-/// and granting the code), in agreement id order.
-fn views<'s>(
-    state: &'s CrmState,
+/// Walks the candidates for `req` at `at` in the matching order (the customer's agreements
+/// signed by `at` that grant the code, each as it stood at `at`, in agreement id order; in
+/// each, the entitlements with the code, on the line and with the asset asked, in line, then
+/// entitlement id order), handing each to `visit` until it breaks. Nothing is collected: a
+/// candidate borrows from its agreement. When no candidate is found, the error says why: an
+/// unknown customer, agreement or code, `at` before every agreement granting the code, or
+/// nothing on the line or asset asked.
+fn walk(
+    state: &CrmState,
     req: &EntitlementRequest,
     at: Instant,
-) -> Result<Vec<Cow<'s, Agreement>>> {
+    mut visit: impl FnMut(&Candidate<'_>) -> Result<ControlFlow<()>>,
+) -> Result<()> {
     req.validate()?;
     if !state.customers.contains_key(&req.customer) {
         return Err(Error::not_found("customer", &req.customer));
@@ -156,8 +163,7 @@ fn views<'s>(
         }
         None => None,
     };
-    // The one agreement asked for, or every agreement of the customer's (no boxed iterator:
-    // this runs on every check).
+    // The one agreement asked for, or every agreement of the customer's.
     let mut all = state.agreements.values();
     let mut one = one;
     let agreements = std::iter::from_fn(move || match one.take() {
@@ -165,51 +171,23 @@ fn views<'s>(
         None if req.agreement.is_some() => None,
         None => all.by_ref().find(|a| a.customer == req.customer),
     });
-    // The earliest signing of an agreement granting the code, and the ones signed by `at`
-    // as they stood then (`as_of` fails only on a corrupt state, before any other error
-    // below could be raised: an agreement signed by `at` that grants the code rules both out).
+    // The earliest signing of an agreement granting the code, whether one was signed by
+    // `at`, and how many candidates were found.
     let mut first: Option<Instant> = None;
-    let mut signed = Vec::new();
+    let mut signed = false;
+    let mut found = 0usize;
     for a in agreements {
         if !a.entitlements.iter().any(|e| e.code == req.code) {
             continue;
         }
         first = Some(first.map_or(a.signed_at, |f| f.min(a.signed_at)));
-        if a.signed_at <= at {
-            signed.push(as_of(a, at)?);
+        if a.signed_at > at {
+            continue;
         }
-    }
-    let Some(first) = first else {
-        return Err(Error::not_found(
-            "entitlement",
-            format!("{} of customer {}", req.code, req.customer),
-        ));
-    };
-    if signed.is_empty() {
-        return Err(Error::validation(
-            "at",
-            at,
-            format!(
-                "is before any agreement of customer {} granting {} (first signed at {first})",
-                req.customer, req.code
-            ),
-        ));
-    }
-    Ok(signed)
-}
-
-/// The entitlements of `views` that may answer `req`: with its code, on the line and with the
-/// asset asked, in agreement, then line, then entitlement id order.
-fn candidates<'v>(
-    state: &CrmState,
-    req: &EntitlementRequest,
-    at: Instant,
-    views: &'v [Cow<'_, Agreement>],
-) -> Result<Vec<Candidate<'v>>> {
-    let mut out = Vec::new();
-    for view in views {
-        let view: &'v Agreement = view;
-        let mut take = |e: &'v Entitlement| -> Result<()> {
+        signed = true;
+        let view = as_of(a, at)?;
+        let view: &Agreement = &view;
+        let mut take = |e: &Entitlement| -> Result<ControlFlow<()>> {
             if let Some(asset) = &req.asset
                 && view
                     .line(&e.line)?
@@ -217,10 +195,10 @@ fn candidates<'v>(
                     .and_then(|x| x.asset.as_ref())
                     != Some(asset)
             {
-                return Ok(());
+                return Ok(ControlFlow::Continue(()));
             }
-            out.push(candidate(state, &req.customer, view, e, at)?);
-            Ok(())
+            found += 1;
+            visit(&candidate(state, &req.customer, view, e, at)?)
         };
         let matching = view
             .entitlements
@@ -233,17 +211,37 @@ fn candidates<'v>(
             .is_sorted_by(|x, y| (&x.line, &x.id) <= (&y.line, &y.id))
         {
             for e in matching {
-                take(e)?;
+                if take(e)?.is_break() {
+                    return Ok(());
+                }
             }
         } else {
-            let mut ents: Vec<&'v Entitlement> = matching.collect();
+            let mut ents: Vec<&Entitlement> = matching.collect();
             ents.sort_by(|x, y| (&x.line, &x.id).cmp(&(&y.line, &y.id)));
             for e in ents {
-                take(e)?;
+                if take(e)?.is_break() {
+                    return Ok(());
+                }
             }
         }
     }
-    if out.is_empty() {
+    let Some(first) = first else {
+        return Err(Error::not_found(
+            "entitlement",
+            format!("{} of customer {}", req.code, req.customer),
+        ));
+    };
+    if !signed {
+        return Err(Error::validation(
+            "at",
+            at,
+            format!(
+                "is before any agreement of customer {} granting {} (first signed at {first})",
+                req.customer, req.code
+            ),
+        ));
+    }
+    if found == 0 {
         return Err(Error::not_found(
             "entitlement",
             format!(
@@ -252,7 +250,7 @@ fn candidates<'v>(
             ),
         ));
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Runs `decide` over the candidates for `req` at `at` (with the quantity the request asks of
@@ -265,8 +263,6 @@ fn each_candidate(
     at: Instant,
     mut decide: impl FnMut(&Input<'_>) -> Result<DecisionOutcome>,
 ) -> Result<()> {
-    let views = views(state, req, at)?;
-    let cands = candidates(state, req, at, &views)?;
     let derived;
     let standing = match &req.standing {
         Some(s) => Some(s),
@@ -275,14 +271,15 @@ fn each_candidate(
             Some(&derived)
         }
     };
-    for c in &cands {
+    walk(state, req, at, |c| {
         let quantity = req.quantity_for(&c.entitlement.kind)?;
         let input = c.input(state, quantity, req.channel, standing, &c.exceptions);
-        if decide(&input)? == DecisionOutcome::Granted {
-            break;
-        }
-    }
-    Ok(())
+        Ok(if decide(&input)? == DecisionOutcome::Granted {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        })
+    })
 }
 
 /// Checks a request against the state at `at`: the first candidate granted within its
@@ -615,23 +612,22 @@ impl CrmState {
         at: Instant,
     ) -> Result<ServiceLevelTargets> {
         let req = EntitlementRequest::new(customer.clone(), code, crate::party::Channel::Web);
-        let views = views(self, &req, at)?;
-        let cands = candidates(self, &req, at, &views)?;
         let mut reasons = Vec::new();
-        for c in &cands {
+        let mut found = None;
+        walk(self, &req, at, |c| {
             let EntitlementKind::ServiceLevel { calendar, targets } = &c.entitlement.kind else {
                 reasons.push(format!(
                     "{} is not a service-level entitlement",
                     c.entitlement.id
                 ));
-                continue;
+                return Ok(ControlFlow::Continue(()));
             };
             let Some(target) = targets.iter().find(|t| t.priority == priority) else {
                 reasons.push(format!(
                     "{} has no targets for priority {priority}",
                     c.entitlement.id
                 ));
-                continue;
+                return Ok(ControlFlow::Continue(()));
             };
             let mut probe = c.entitlement.clone();
             // Service levels apply whatever the customer's standing; the tier's service policy
@@ -659,7 +655,7 @@ impl CrmState {
                         })
                         .map(|r| r.message.clone()),
                 );
-                continue;
+                return Ok(ControlFlow::Continue(()));
             }
             let tier = self.tier_targets(
                 customer,
@@ -683,7 +679,7 @@ impl CrmState {
             if resolution < target.resolution {
                 shortened_by_tier.push("resolution".to_string());
             }
-            return Ok(ServiceLevelTargets {
+            found = Some(ServiceLevelTargets {
                 source: MatchedEntitlement {
                     entitlement: c.entitlement.id.clone(),
                     agreement: c.agreement.id.clone(),
@@ -697,6 +693,10 @@ impl CrmState {
                 shortened_by_tier,
                 tier_reasons: tier.map(|t| t.reasons).unwrap_or_default(),
             });
+            Ok(ControlFlow::Break(()))
+        })?;
+        if let Some(t) = found {
+            return Ok(t);
         }
         Err(Error::NotEntitled {
             what: format!("service level {code} ({priority}) for customer {customer}"),
