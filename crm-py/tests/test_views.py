@@ -318,6 +318,17 @@ def test_every_engine_result_is_typed_all_the_way_down() -> None:
                 three.collection_policy("standard"), three.customer_360("C3", ladder_at)]
     for r in results:
         typed(r, seen=seen)
+    # the events of all three engines: each event's fields declared and typed too
+    [due, *_] = [a for a in three.collection_actions("C3", "standard", ladder_at)
+                 if a.status.type == "due"]
+    three.execute(meta("2026-05-01T08:05:00Z", actor="collections"),
+                  commands.TakeCollectionAction(customer="C3", policy="standard", key=due.key))
+    events = [e.event for crm in (five, busy, three) for e in crm.events()]
+    assert {type(e).__name__ for e in events} >= {
+        "TierChanged", "CollectionActionTaken", "InteractionRecorded", "CustomerFactsSet",
+        "CollectionPolicyRegistered", "PaymentRecorded", "ChargesGenerated"}
+    for e in events:
+        typed(e, seen=seen)
     assert {"Customer360", "TierView", "AgreementView", "LineView", "MoneyView", "AgingReport",
             "ProcessView", "SentimentPoint", "Interaction", "Feedback", "Finding", "EntityRef",
             "ServiceMeasures", "MeasureFilter", "SlaCompliance", "CsatMeasure", "NpsMeasure",

@@ -236,14 +236,14 @@ class ChargeAdjusted(EventData):
     """A charge was adjusted."""
 
     customer: str
-    adjustment: dict[str, Any]
+    adjustment: r.Adjustment
 
 
 class ChargeWrittenOff(EventData):
     """An amount was written off."""
 
     customer: str
-    write_off: dict[str, Any]
+    write_off: r.WriteOff
 
 
 class CreditBalanceApplied(EventData):
@@ -256,7 +256,7 @@ class CreditBalanceApplied(EventData):
 class CollectionPolicyRegistered(EventData):
     """A collection ladder was registered."""
 
-    policy: dict[str, Any]
+    policy: r.CollectionPolicy
 
 
 class PoliciesRegistered(EventData):
@@ -269,13 +269,13 @@ class CustomerFactsSet(EventData):
     """What the host knows of a customer was set."""
 
     customer: str
-    facts: dict[str, Any]
+    facts: r.HostFacts
 
 
 class TierChanged(EventData):
     """A customer moved to another tier (the rule and reasons are in ``change``)."""
 
-    change: dict[str, Any]
+    change: r.TierChange
 
 
 class CompensationGranted(EventData):
@@ -290,21 +290,21 @@ class CollectionActionTaken(EventData):
     """A collection action was taken."""
 
     customer: str
-    action: dict[str, Any]
+    action: r.CollectionAction
     line_entry: r.LineStatusEntry | None
 
 
 class InteractionRecorded(EventData):
     """An interaction was recorded (and the process it started)."""
 
-    interaction: dict[str, Any]
+    interaction: r.Interaction
     process: dict[str, Any] | None
 
 
 class InteractionUpdated(EventData):
     """An interaction was updated."""
 
-    interaction: dict[str, Any]
+    interaction: r.Interaction
 
 
 class CustomerForgotten(EventData):

@@ -136,6 +136,7 @@ __all__ = [
     "PartyRef",
     "Payment",
     "PaymentPlan",
+    "PaymentPlanTemplate",
     "Performer",
     "PerformerLoad",
     "PeriodUsage",
@@ -157,6 +158,7 @@ __all__ = [
     "Revocation",
     "RuleOutputs",
     "ScheduleInput",
+    "ScheduleTemplate",
     "Scope",
     "SentimentPoint",
     "ServiceLevelTargets",
@@ -466,6 +468,7 @@ class Offering(Record):
     name: str
     kind: OfferingKind
     entitlements: list[EntitlementTemplate]
+    payment_plans: list[PaymentPlanTemplate]
 
 
 # -- agreements, exceptions, commitments -----------------------------------------------------
@@ -563,6 +566,7 @@ class Agreement(Record):
     signature: Consent
     lines: list[AgreementLine]
     entitlements: list[Entitlement]
+    payment_plans: list[PaymentPlan]
     note: str
     revision: int
     amendments: list[Amendment]
@@ -1255,6 +1259,36 @@ class Periodicity(Variant):
     timing: str | None
     price_changes: list[PriceChange]
     rate: Rate | None
+
+
+class ScheduleTemplate(Variant):
+    """When the charges of a plan made from a template fall due, counted from the sale:
+    ``one_time`` (``amount``, ``due_after_days``), ``installments`` (``total``, ``count``,
+    ``every``, ``first_due_after_days``), ``recurring`` (``amount``, ``every``, ``timing``,
+    ``start_after_days``) or ``usage`` (``rate``, ``every``, ``start_after_days``); the fields
+    of the other cases are ``None``."""
+
+    amount: Money | None
+    due_after_days: int | None
+    total: Money | None
+    count: int | None
+    every: Frequency | None
+    first_due_after_days: int | None
+    timing: str | None
+    start_after_days: int | None
+    rate: Rate | None
+
+
+class PaymentPlanTemplate(Record):
+    """A payment plan an offering carries: each sale of a line creates the plan ``<line>.<code>``
+    from it, anchored on the day of the sale, amounts multiplied by the line's quantity."""
+
+    code: str
+    payment_type: str
+    schedule: ScheduleTemplate
+    suspended_billing: str
+    early_termination: str
+    proration_rounding: str
 
 
 class DateRange(Record):
