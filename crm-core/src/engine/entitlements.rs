@@ -29,6 +29,7 @@ use crate::lifecycle::LineStatus;
 use crate::party::validate_text;
 use rust_decimal::Decimal;
 use std::borrow::Cow;
+use std::ops::ControlFlow;
 
 /// The stream usage events of an entitlement go to.
 fn entitlement_stream(id: &EntitlementId) -> String {
@@ -128,13 +129,19 @@ fn candidate<'v>(
     })
 }
 
-/// The customer's agreements that may answer `req`, as they stood at `at` (signed by then
-/// and granting the code), in agreement id order.
-fn views<'s>(
-    state: &'s CrmState,
+/// Walks the candidates for `req` at `at` in the matching order (the customer's agreements
+/// signed by `at` that grant the code, each as it stood at `at`, in agreement id order; in
+/// each, the entitlements with the code, on the line and with the asset asked, in line, then
+/// entitlement id order), handing each to `visit` until it breaks. Nothing is collected: a
+/// candidate borrows from its agreement. When no candidate is found, the error says why: an
+/// unknown customer, agreement or code, `at` before every agreement granting the code, or
+/// nothing on the line or asset asked.
+fn walk(
+    state: &CrmState,
     req: &EntitlementRequest,
     at: Instant,
-) -> Result<Vec<Cow<'s, Agreement>>> {
+    mut visit: impl FnMut(&Candidate<'_>) -> Result<ControlFlow<()>>,
+) -> Result<()> {
     req.validate()?;
     if !state.customers.contains_key(&req.customer) {
         return Err(Error::not_found("customer", &req.customer));
@@ -156,25 +163,66 @@ fn views<'s>(
         }
         None => None,
     };
-    let agreements: Box<dyn Iterator<Item = &'s Agreement>> = match one {
-        Some(a) => Box::new(std::iter::once(a)),
-        None => Box::new(
-            state
-                .agreements
-                .values()
-                .filter(|a| a.customer == req.customer),
-        ),
-    };
-    // The earliest signing of an agreement granting the code, and the ones signed by `at`.
+    // The one agreement asked for, or every agreement of the customer's.
+    let mut all = state.agreements.values();
+    let mut one = one;
+    let agreements = std::iter::from_fn(move || match one.take() {
+        Some(a) => Some(a),
+        None if req.agreement.is_some() => None,
+        None => all.by_ref().find(|a| a.customer == req.customer),
+    });
+    // The earliest signing of an agreement granting the code, whether one was signed by
+    // `at`, and how many candidates were found.
     let mut first: Option<Instant> = None;
-    let mut signed = Vec::new();
+    let mut signed = false;
+    let mut found = 0usize;
     for a in agreements {
         if !a.entitlements.iter().any(|e| e.code == req.code) {
             continue;
         }
         first = Some(first.map_or(a.signed_at, |f| f.min(a.signed_at)));
-        if a.signed_at <= at {
-            signed.push(a);
+        if a.signed_at > at {
+            continue;
+        }
+        signed = true;
+        let view = as_of(a, at)?;
+        let view: &Agreement = &view;
+        let mut take = |e: &Entitlement| -> Result<ControlFlow<()>> {
+            if let Some(asset) = &req.asset
+                && view
+                    .line(&e.line)?
+                    .entry_at(at)
+                    .and_then(|x| x.asset.as_ref())
+                    != Some(asset)
+            {
+                return Ok(ControlFlow::Continue(()));
+            }
+            found += 1;
+            visit(&candidate(state, &req.customer, view, e, at)?)
+        };
+        let matching = view
+            .entitlements
+            .iter()
+            .filter(|e| e.code == req.code)
+            .filter(|e| req.line.as_ref().is_none_or(|l| &e.line == l));
+        // Usually already in line, entitlement id order: then nothing is copied to sort.
+        if matching
+            .clone()
+            .is_sorted_by(|x, y| (&x.line, &x.id) <= (&y.line, &y.id))
+        {
+            for e in matching {
+                if take(e)?.is_break() {
+                    return Ok(());
+                }
+            }
+        } else {
+            let mut ents: Vec<&Entitlement> = matching.collect();
+            ents.sort_by(|x, y| (&x.line, &x.id).cmp(&(&y.line, &y.id)));
+            for e in ents {
+                if take(e)?.is_break() {
+                    return Ok(());
+                }
+            }
         }
     }
     let Some(first) = first else {
@@ -183,7 +231,7 @@ fn views<'s>(
             format!("{} of customer {}", req.code, req.customer),
         ));
     };
-    if signed.is_empty() {
+    if !signed {
         return Err(Error::validation(
             "at",
             at,
@@ -193,43 +241,7 @@ fn views<'s>(
             ),
         ));
     }
-    signed.into_iter().map(|a| as_of(a, at)).collect()
-}
-
-/// The entitlements of `views` that may answer `req`: with its code, on the line and with the
-/// asset asked, in agreement, then line, then entitlement id order.
-fn candidates<'v>(
-    state: &CrmState,
-    req: &EntitlementRequest,
-    at: Instant,
-    views: &'v [Cow<'_, Agreement>],
-) -> Result<Vec<Candidate<'v>>> {
-    let mut out = Vec::new();
-    let mut ents: Vec<&'v Entitlement> = Vec::new();
-    for view in views {
-        let view: &'v Agreement = view;
-        ents.clear();
-        ents.extend(
-            view.entitlements
-                .iter()
-                .filter(|e| e.code == req.code)
-                .filter(|e| req.line.as_ref().is_none_or(|l| &e.line == l)),
-        );
-        ents.sort_by(|x, y| (&x.line, &x.id).cmp(&(&y.line, &y.id)));
-        for e in ents.iter().copied() {
-            if let Some(asset) = &req.asset
-                && view
-                    .line(&e.line)?
-                    .entry_at(at)
-                    .and_then(|x| x.asset.as_ref())
-                    != Some(asset)
-            {
-                continue;
-            }
-            out.push(candidate(state, &req.customer, view, e, at)?);
-        }
-    }
-    if out.is_empty() {
+    if found == 0 {
         return Err(Error::not_found(
             "entitlement",
             format!(
@@ -238,21 +250,19 @@ fn candidates<'v>(
             ),
         ));
     }
-    Ok(out)
+    Ok(())
 }
 
-/// Runs `decide` over the candidates for `req` at `at`, in order, stopping at the first one
-/// granted within its entitlement; returns what it answered for each candidate it reached.
-/// The full check and the verdict both go through here, so they see the same candidates,
-/// quantities, standing and errors.
-fn each_candidate<T>(
+/// Runs `decide` over the candidates for `req` at `at` (with the quantity the request asks of
+/// each), in order, stopping after the first one granted within its entitlement. The full
+/// check and the verdict both go through here, so they see the same candidates, quantities,
+/// standing and errors.
+fn each_candidate(
     state: &CrmState,
     req: &EntitlementRequest,
     at: Instant,
-    mut decide: impl FnMut(&Input<'_>) -> Result<(DecisionOutcome, T)>,
-) -> Result<Vec<(T, Decimal)>> {
-    let views = views(state, req, at)?;
-    let cands = candidates(state, req, at, &views)?;
+    mut decide: impl FnMut(&Input<'_>) -> Result<DecisionOutcome>,
+) -> Result<()> {
     let derived;
     let standing = match &req.standing {
         Some(s) => Some(s),
@@ -261,17 +271,15 @@ fn each_candidate<T>(
             Some(&derived)
         }
     };
-    let mut out = Vec::with_capacity(cands.len());
-    for c in &cands {
+    walk(state, req, at, |c| {
         let quantity = req.quantity_for(&c.entitlement.kind)?;
         let input = c.input(state, quantity, req.channel, standing, &c.exceptions);
-        let (outcome, t) = decide(&input)?;
-        out.push((t, quantity));
-        if outcome == DecisionOutcome::Granted {
-            break;
-        }
-    }
-    Ok(out)
+        Ok(if decide(&input)? == DecisionOutcome::Granted {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        })
+    })
 }
 
 /// Checks a request against the state at `at`: the first candidate granted within its
@@ -281,9 +289,12 @@ pub(crate) fn check(
     req: &EntitlementRequest,
     at: Instant,
 ) -> Result<EntitlementDecision> {
-    let mut evals = each_candidate(state, req, at, |input| {
+    let mut evals: Vec<(Evaluation, Decimal)> = Vec::new();
+    each_candidate(state, req, at, |input| {
         let ev = evaluate_input(input, at)?;
-        Ok((ev.outcome, ev))
+        let outcome = ev.outcome;
+        evals.push((ev, input.quantity));
+        Ok(outcome)
     })?;
     if let Some(pos) = evals
         .iter()
@@ -317,13 +328,15 @@ pub(crate) fn check(
 
 /// Whether `req` would be granted at `at` (within the entitlement or by exception): the
 /// outcome of [`check`] without its reasons and details, decided by the same code
-/// ([`assess`] over the same candidates).
+/// ([`assess`] over the same candidates, in the same walk).
 pub(crate) fn is_entitled(state: &CrmState, req: &EntitlementRequest, at: Instant) -> Result<bool> {
-    let outcomes = each_candidate(state, req, at, |input| {
+    let mut granted = false;
+    each_candidate(state, req, at, |input| {
         let a: Assessed<'_> = assess(input, at, &mut VerdictOnly)?;
-        Ok((a.outcome, a.outcome))
+        granted |= a.outcome != DecisionOutcome::Denied;
+        Ok(a.outcome)
     })?;
-    Ok(outcomes.iter().any(|(o, _)| *o != DecisionOutcome::Denied))
+    Ok(granted)
 }
 
 fn decision(
@@ -599,23 +612,22 @@ impl CrmState {
         at: Instant,
     ) -> Result<ServiceLevelTargets> {
         let req = EntitlementRequest::new(customer.clone(), code, crate::party::Channel::Web);
-        let views = views(self, &req, at)?;
-        let cands = candidates(self, &req, at, &views)?;
         let mut reasons = Vec::new();
-        for c in &cands {
+        let mut found = None;
+        walk(self, &req, at, |c| {
             let EntitlementKind::ServiceLevel { calendar, targets } = &c.entitlement.kind else {
                 reasons.push(format!(
                     "{} is not a service-level entitlement",
                     c.entitlement.id
                 ));
-                continue;
+                return Ok(ControlFlow::Continue(()));
             };
             let Some(target) = targets.iter().find(|t| t.priority == priority) else {
                 reasons.push(format!(
                     "{} has no targets for priority {priority}",
                     c.entitlement.id
                 ));
-                continue;
+                return Ok(ControlFlow::Continue(()));
             };
             let mut probe = c.entitlement.clone();
             // Service levels apply whatever the customer's standing; the tier's service policy
@@ -643,7 +655,7 @@ impl CrmState {
                         })
                         .map(|r| r.message.clone()),
                 );
-                continue;
+                return Ok(ControlFlow::Continue(()));
             }
             let tier = self.tier_targets(
                 customer,
@@ -667,7 +679,7 @@ impl CrmState {
             if resolution < target.resolution {
                 shortened_by_tier.push("resolution".to_string());
             }
-            return Ok(ServiceLevelTargets {
+            found = Some(ServiceLevelTargets {
                 source: MatchedEntitlement {
                     entitlement: c.entitlement.id.clone(),
                     agreement: c.agreement.id.clone(),
@@ -681,6 +693,10 @@ impl CrmState {
                 shortened_by_tier,
                 tier_reasons: tier.map(|t| t.reasons).unwrap_or_default(),
             });
+            Ok(ControlFlow::Break(()))
+        })?;
+        if let Some(t) = found {
+            return Ok(t);
         }
         Err(Error::NotEntitled {
             what: format!("service level {code} ({priority}) for customer {customer}"),

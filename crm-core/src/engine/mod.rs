@@ -103,6 +103,7 @@ impl Crm {
             }
             from += batch.len() as u64;
         }
+        state.usage.shrink_to_fit();
         Ok(Crm { state, store })
     }
 
@@ -112,6 +113,7 @@ impl Crm {
         for e in events {
             state.apply(e)?;
         }
+        state.usage.shrink_to_fit();
         Ok(state)
     }
 

@@ -34,10 +34,12 @@ pub const MAX_CODE_LEN: usize = 64;
 pub fn validate_code(field: &str, code: &str) -> Result<()> {
     let ok = !code.is_empty()
         && code.len() <= MAX_CODE_LEN
-        && code.starts_with(|c: char| c.is_ascii_lowercase())
+        && code.as_bytes().first().is_some_and(u8::is_ascii_lowercase)
+        // bytes, not chars: every allowed character is ASCII, and any byte of a multi-byte
+        // character is outside these ranges
         && code
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            .bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_');
     if ok {
         Ok(())
     } else {

@@ -73,37 +73,66 @@ impl UsageRecord {
     }
 }
 
-/// A Fenwick (binary indexed) tree of non-negative decimals, 1-based, growing at the end.
+/// What a Fenwick tree sums: quantities (decimals) or counts (`u32`). Entries are
+/// non-negative and only ever lowered back towards zero (a reversal), so saturating
+/// arithmetic never clips a real sum.
+trait Weight: Copy + PartialOrd {
+    const ZERO: Self;
+    fn plus(self, other: Self) -> Self;
+    fn minus(self, other: Self) -> Self;
+}
+
+impl Weight for Decimal {
+    const ZERO: Self = Decimal::ZERO;
+    fn plus(self, other: Self) -> Self {
+        self.saturating_add(other)
+    }
+    fn minus(self, other: Self) -> Self {
+        self.saturating_sub(other)
+    }
+}
+
+impl Weight for u32 {
+    const ZERO: Self = 0;
+    fn plus(self, other: Self) -> Self {
+        self.saturating_add(other)
+    }
+    fn minus(self, other: Self) -> Self {
+        self.saturating_sub(other)
+    }
+}
+
+/// A Fenwick (binary indexed) tree of non-negative weights, 1-based, growing at the end.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-struct Fenwick {
+struct Fenwick<T> {
     /// `tree[i]` holds the sum of entries `i - lowbit(i) + 1 ..= i`; `tree[0]` is unused.
-    tree: Vec<Decimal>,
+    tree: Vec<T>,
 }
 
 fn lowbit(i: usize) -> usize {
     i & i.wrapping_neg()
 }
 
-impl Fenwick {
+impl<T: Weight> Fenwick<T> {
     fn len(&self) -> usize {
         self.tree.len().saturating_sub(1)
     }
 
     /// The sum of the first `i` entries.
-    fn prefix(&self, mut i: usize) -> Decimal {
-        let mut sum = Decimal::ZERO;
+    fn prefix(&self, mut i: usize) -> T {
+        let mut sum = T::ZERO;
         while i > 0 {
             if let Some(v) = self.tree.get(i) {
-                sum = sum.saturating_add(*v);
+                sum = sum.plus(*v);
             }
             i &= i - 1;
         }
         sum
     }
 
-    fn push(&mut self, value: Decimal) {
+    fn push(&mut self, value: T) {
         if self.tree.is_empty() {
-            self.tree.push(Decimal::ZERO);
+            self.tree.push(T::ZERO);
         }
         let i = self.tree.len();
         // `tree[i]` covers entries `i - lowbit(i) + 1 ..= i`: the new value plus the nodes
@@ -111,30 +140,30 @@ impl Fenwick {
         // `i - lowbit(i)`). That is `prefix(i - 1) - prefix(i - lowbit(i))` in amortized O(1)
         // steps instead of two O(log n) walks.
         let stop = i - lowbit(i);
-        let mut covered = Decimal::ZERO;
+        let mut covered = T::ZERO;
         let mut j = i - 1;
         while j > stop {
             if let Some(v) = self.tree.get(j) {
-                covered = covered.saturating_add(*v);
+                covered = covered.plus(*v);
             }
             j &= j - 1;
         }
-        self.tree.push(value.saturating_add(covered));
+        self.tree.push(value.plus(covered));
     }
 
-    /// Adds `delta` to entry `i` (1-based).
-    fn add(&mut self, mut i: usize, delta: Decimal) {
+    /// Lowers entry `i` (1-based) by `delta` (at most what it holds).
+    fn lower(&mut self, mut i: usize, delta: T) {
         while i > 0 && i < self.tree.len() {
             if let Some(v) = self.tree.get_mut(i) {
-                *v = v.saturating_add(delta);
+                *v = v.minus(delta);
             }
             i += lowbit(i);
         }
     }
 
     /// The smallest `i` with `prefix(i) >= target` (entries are non-negative), or `None`.
-    fn lower_bound(&self, target: Decimal) -> Option<usize> {
-        if target <= Decimal::ZERO {
+    fn lower_bound(&self, target: T) -> Option<usize> {
+        if target <= T::ZERO {
             return Some(0);
         }
         let n = self.len();
@@ -152,11 +181,16 @@ impl Fenwick {
                 && *v < rest
             {
                 pos = next;
-                rest = rest.saturating_sub(*v);
+                rest = rest.minus(*v);
             }
             step >>= 1;
         }
         (pos < n).then_some(pos + 1)
+    }
+
+    /// Drops spare capacity.
+    fn shrink_to_fit(&mut self) {
+        self.tree.shrink_to_fit();
     }
 }
 
@@ -164,25 +198,28 @@ impl Fenwick {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 struct Series {
     at: Vec<Instant>,
-    quantity: Fenwick,
-    count: Fenwick,
+    quantity: Fenwick<Decimal>,
+    /// The number of uses (1 per counted use, 0 once reversed).
+    count: Fenwick<u32>,
 }
 
 impl Series {
     fn push(&mut self, at: Instant, quantity: Decimal) -> usize {
         self.at.push(at);
         self.quantity.push(quantity);
-        self.count.push(if quantity > Decimal::ZERO {
-            Decimal::ONE
-        } else {
-            Decimal::ZERO
-        });
+        self.count.push(u32::from(quantity > Decimal::ZERO));
         self.at.len()
     }
 
     fn zero(&mut self, pos: usize, quantity: Decimal) {
-        self.quantity.add(pos, -quantity);
-        self.count.add(pos, Decimal::NEGATIVE_ONE);
+        self.quantity.lower(pos, quantity);
+        self.count.lower(pos, 1);
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.at.shrink_to_fit();
+        self.quantity.shrink_to_fit();
+        self.count.shrink_to_fit();
     }
 
     /// Positions (0-based, half-open) of the entries in `[from, to)`.
@@ -199,7 +236,7 @@ impl Series {
             .prefix(hi)
             .saturating_sub(self.quantity.prefix(lo));
         let c = self.count.prefix(hi).saturating_sub(self.count.prefix(lo));
-        (q, u64::try_from(c.mantissa()).unwrap_or(u64::MAX))
+        (q, u64::from(c))
     }
 
     /// The instant of the earliest entry in `[from, to)` such that the entries from `from` up
@@ -224,7 +261,9 @@ impl Series {
 pub struct UsageLedger {
     records: Vec<UsageRecord>,
     all: Series,
-    by_channel: BTreeMap<Channel, Series>,
+    /// One series per channel used, in order of first use (a handful at most: a vector is
+    /// a fraction of an ordered map's node).
+    by_channel: Vec<(Channel, Series)>,
     /// For each record, its 1-based position in its channel's series.
     channel_pos: Vec<usize>,
 }
@@ -283,10 +322,28 @@ impl UsageLedger {
         }
         let q = r.counted_quantity();
         self.all.push(r.at, q);
-        let pos = self.by_channel.entry(r.channel).or_default().push(r.at, q);
+        let pos = match self.by_channel.iter_mut().find(|(c, _)| *c == r.channel) {
+            Some((_, series)) => series.push(r.at, q),
+            None => {
+                let mut series = Series::default();
+                let pos = series.push(r.at, q);
+                self.by_channel.push((r.channel, series));
+                pos
+            }
+        };
         self.channel_pos.push(pos);
         self.records.push(r);
         Ok(self.records.len() - 1)
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.records.shrink_to_fit();
+        self.all.shrink_to_fit();
+        self.by_channel.shrink_to_fit();
+        for (_, series) in &mut self.by_channel {
+            series.shrink_to_fit();
+        }
+        self.channel_pos.shrink_to_fit();
     }
 
     fn reverse(&mut self, index: usize, reversal: UsageReversal) -> Result<()> {
@@ -300,13 +357,23 @@ impl UsageLedger {
                 "usage", &r.id, "reversed", "reverse",
             ));
         }
-        let q = r.quantity;
+        let (q, channel) = (r.quantity, r.channel);
         r.reversed = Some(reversal);
         self.all.zero(index + 1, q);
-        if let (Some(series), Some(pos)) = (self.by_channel.get_mut(&r.channel), pos) {
+        if let (Some((_, series)), Some(pos)) =
+            (self.by_channel.iter_mut().find(|(c, _)| *c == channel), pos)
+        {
             series.zero(pos, q);
         }
         Ok(())
+    }
+
+    /// The series of one channel, if it was used.
+    fn series(&self, channel: Channel) -> Option<&Series> {
+        self.by_channel
+            .iter()
+            .find(|(c, _)| *c == channel)
+            .map(|(_, s)| s)
     }
 
     /// The quantity and number of uses counted in `[from, to)`, on one channel or on all.
@@ -315,8 +382,7 @@ impl UsageLedger {
         match channel {
             None => self.all.sum(from, to),
             Some(c) => self
-                .by_channel
-                .get(&c)
+                .series(c)
                 .map_or((Decimal::ZERO, 0), |s| s.sum(from, to)),
         }
     }
@@ -333,7 +399,7 @@ impl UsageLedger {
     ) -> Option<Instant> {
         match channel {
             None => self.all.reaching(from, to, need),
-            Some(c) => self.by_channel.get(&c)?.reaching(from, to, need),
+            Some(c) => self.series(c)?.reaching(from, to, need),
         }
     }
 
@@ -441,6 +507,14 @@ impl UsageBook {
         let index = ledger.push(record)?;
         self.owner.insert(id, (e, index));
         Ok(())
+    }
+
+    /// Drops the spare capacity of every ledger's records and index (after a replay, when
+    /// the uses are all in: vectors grown by doubling hold up to twice what they need).
+    pub fn shrink_to_fit(&mut self) {
+        for l in self.ledgers.values_mut() {
+            l.shrink_to_fit();
+        }
     }
 
     /// Marks a use reversed: it no longer counts in any window.

@@ -913,17 +913,9 @@ impl Ledger {
         self.check_customer("payment customer_id", &payment.customer_id)?;
         self.check_amount("payment amount", &payment.amount)?;
         self.check_rule(&payment.allocation)?;
-        let idx = self.fund(FundingSource::Payment(payment))?;
+        let (_, outcome) = self.fund(FundingSource::Payment(payment))?;
         self.index_payments();
-        Ok(self
-            .data
-            .fundings
-            .get(idx)
-            .map(FundingRecord::first_outcome)
-            .unwrap_or_else(|| AllocationOutcome {
-                applications: Vec::new(),
-                to_credit_balance: Money::zero(self.data.currency),
-            }))
+        Ok(outcome)
     }
 
     /// Grants a credit and allocates it like a payment. Idempotent by its id (shared with
@@ -948,39 +940,34 @@ impl Ledger {
         self.check_amount("credit amount", &credit.amount)?;
         self.check_rule(&credit.allocation)?;
         let id = credit.id.clone();
-        let idx = self.fund(FundingSource::Credit(credit))?;
+        let (idx, outcome) = self.fund(FundingSource::Credit(credit))?;
         self.index_payments();
         self.entry_index.insert(id, EntryRef::Credit(idx));
-        Ok(self
-            .data
-            .fundings
-            .get(idx)
-            .map(FundingRecord::first_outcome)
-            .unwrap_or_else(|| AllocationOutcome {
-                applications: Vec::new(),
-                to_credit_balance: Money::zero(self.data.currency),
-            }))
+        Ok(outcome)
     }
 
-    /// Allocates a validated funding source and stores it; returns its position.
-    fn fund(&mut self, source: FundingSource) -> Result<usize> {
+    /// Allocates a validated funding source and stores it; returns its position and what it
+    /// did (the applications are built once, for the record and the outcome).
+    fn fund(&mut self, source: FundingSource) -> Result<(usize, AllocationOutcome)> {
         let amount = source.amount();
         let (rule, at) = match &source {
             FundingSource::Payment(p) => (&p.allocation, p.received_at),
             FundingSource::Credit(c) => (&c.allocation, c.granted_at),
         };
-        // Phase 1: decide every take without changing anything.
-        let mut takes: Vec<(usize, Money)> = Vec::new();
-        let mut remaining = amount;
+        let is_payment = source.is_payment();
+        let mut applications;
+        let remaining;
         match rule {
             AllocationRule::OldestDueFirst => {
                 // The hot loop works in minor units: every amount in the ledger is in its
                 // currency at the currency's scale (checked on the way in), so integer
                 // arithmetic on the cents gives exactly what `Money` arithmetic would.
+                // Phase 1 checks without changing anything and counts the charges reached;
+                // phase 2 walks the same charges again and applies.
                 let currency = amount.currency();
                 let mut left = amount.minor_units();
-                takes.reserve(self.hot.len().min(16));
-                for (i, h) in self.hot.iter().enumerate() {
+                let mut reached = 0;
+                for h in &self.hot {
                     if left <= 0 {
                         break;
                     }
@@ -989,16 +976,32 @@ impl Ledger {
                         if h.open.currency() != currency {
                             return Err(mismatch(h.open.currency(), currency));
                         }
-                        let take = open.min(left);
-                        left -= take;
-                        takes.push((i, Money::from_minor_i128(take, currency)?));
+                        left -= open.min(left);
+                        reached += 1;
                     }
                 }
                 remaining = Money::from_minor_i128(left, currency)?;
+                applications = Vec::with_capacity(reached);
+                let mut left = amount.minor_units();
+                for i in 0..self.hot.len() {
+                    if left <= 0 {
+                        break;
+                    }
+                    let open = self.hot.get(i).map_or(0, |h| h.open.minor_units());
+                    if open > 0 {
+                        let take = open.min(left);
+                        left -= take;
+                        let take = Money::from_minor_i128(take, currency)?;
+                        self.apply_take(i, take, is_payment, at, &mut applications)?;
+                    }
+                }
             }
             AllocationRule::ToCharges { charge_ids } => {
+                // Phase 1: decide every take without changing anything.
+                let mut takes: Vec<(usize, Money)> = Vec::new();
+                let mut rest = amount;
                 for id in charge_ids {
-                    if !remaining.is_positive() {
+                    if !rest.is_positive() {
                         break;
                     }
                     let i = self
@@ -1007,31 +1010,27 @@ impl Ledger {
                     if let Some(e) = self.data.charges.get(i)
                         && e.open.is_positive()
                     {
-                        let take = e.open.min(&remaining)?;
-                        remaining = remaining.checked_sub(&take)?;
+                        let take = e.open.min(&rest)?;
+                        rest = rest.checked_sub(&take)?;
                         takes.push((i, take));
                     }
                 }
-            }
-        }
-        // Phase 2: apply.
-        let is_payment = source.is_payment();
-        let mut applications = Vec::with_capacity(takes.len());
-        for (i, take) in takes {
-            if let Some(e) = self.data.charges.get_mut(i) {
-                settle(e, take, is_payment)?;
-                applications.push(Application {
-                    charge_id: e.charge.id.clone(),
-                    amount: take,
-                    at,
-                });
-                self.refresh_hot(i);
+                remaining = rest;
+                // Phase 2: apply.
+                applications = Vec::with_capacity(takes.len());
+                for (i, take) in takes {
+                    self.apply_take(i, take, is_payment, at, &mut applications)?;
+                }
             }
         }
         let idx = self.data.fundings.len();
         if remaining.is_positive() {
             self.unapplied.insert(idx);
         }
+        let outcome = AllocationOutcome {
+            applications: applications.clone(),
+            to_credit_balance: remaining,
+        };
         self.data.fundings.push(FundingRecord {
             source,
             initially_applied: applications.len(),
@@ -1040,7 +1039,31 @@ impl Ledger {
             initially_unapplied: remaining,
             reversal: None,
         });
-        Ok(idx)
+        Ok((idx, outcome))
+    }
+
+    /// Settles `take` of the charge at `i` from a payment or a credit and notes the
+    /// application.
+    fn apply_take(
+        &mut self,
+        i: usize,
+        take: Money,
+        is_payment: bool,
+        at: Instant,
+        applications: &mut Vec<Application>,
+    ) -> Result<()> {
+        if let Some(e) = self.data.charges.get_mut(i) {
+            settle(e, take, is_payment)?;
+            applications.push(Application {
+                charge_id: e.charge.id.clone(),
+                amount: take,
+                at,
+            });
+            if let Some(h) = self.hot.get_mut(i) {
+                h.open = e.open;
+            }
+        }
+        Ok(())
     }
 
     /// Applies the credit balance (oldest payment or credit first) to open charges, oldest due
