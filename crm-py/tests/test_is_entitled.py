@@ -56,3 +56,32 @@ def test_the_same_errors() -> None:
     with pytest.raises(crm_core.ValidationError):
         crm.is_entitled(request(), at.replace(tzinfo=None))
     assert crm.state_json() == before
+
+
+def test_every_shape_of_a_request_decodes_alike() -> None:
+    # a record, its dict, a read-only mapping, enum members or their text: the same request
+    from types import MappingProxyType
+    crm = world()
+    at = t("2026-02-01T10:00:00Z")
+    shapes: list[Any] = [
+        request(standing=records.CustomerStanding(days_overdue=3, tier="gold",
+                                                  tier_order=("silver", "gold"))),
+        {"customer": "C1", "code": "device_replacement", "channel": "phone",
+         "standing": {"days_overdue": 3, "tier": "gold", "tier_order": ["silver", "gold"]}},
+        MappingProxyType({"customer": "C1", "code": "device_replacement",
+                          "channel": Channel.PHONE, "quantity": Decimal(1),
+                          "standing": records.CustomerStanding(
+                              days_overdue=3, tier="gold", tier_order=["silver", "gold"])}),
+    ]
+    decisions = [crm.check_entitlement(s, at) for s in shapes]
+    assert decisions[0].outcome is DecisionOutcome.GRANTED
+    assert all(d.to_dict() == decisions[0].to_dict() for d in decisions)
+    assert crm.are_entitled(shapes, at) == [True] * 3
+    # refusals keep the error of the JSON-value way
+    with pytest.raises(crm_core.JsonError, match="unknown field"):
+        crm.is_entitled({"customer": "C1", "code": "device_replacement", "channel": "phone",
+                         "colour": "red"}, at)
+    with pytest.raises(TypeError, match="keys must be str"):
+        bad_key: dict[Any, str] = {"customer": "C1", "code": "device_replacement",
+                                   "channel": "phone", 1: "x"}
+        crm.is_entitled(bad_key, at)
