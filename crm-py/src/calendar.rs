@@ -9,8 +9,7 @@ use crate::{PyCrmError, guard, instant_arg};
 use crm_core::Instant;
 use crm_core::calendar::{BusinessCalendar, TimeRange};
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDelta, PyList, PyTuple};
+use pyo3::types::{PyList, PyTuple};
 
 /// The smallest batch of `add_many` that releases the GIL while the adds run.
 const DETACH_BATCH: usize = 64;
@@ -38,35 +37,6 @@ fn paused_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<TimeRange>> {
         Some(o) if o.is_none() => Ok(Vec::new()),
         Some(o) => decode(o),
     }
-}
-
-/// An instant as an aware UTC `datetime`: the UTC epoch plus one exact `timedelta` (whole
-/// days, seconds, microseconds), two operations where a field-by-field construction takes
-/// several under the stable ABI. Core instants from Python carry whole microseconds.
-fn instant_out(py: Python<'_>, at: Instant) -> PyResult<Bound<'_, PyAny>> {
-    static EPOCH: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-    let epoch = EPOCH.get_or_try_init(py, || {
-        let datetime = py.import("datetime")?;
-        let utc = datetime.getattr("timezone")?.getattr("utc")?;
-        Ok::<_, PyErr>(
-            datetime
-                .getattr("datetime")?
-                .call1((1970, 1, 1, 0, 0, 0, 0, utc))?
-                .unbind(),
-        )
-    })?;
-    let secs = at.timestamp();
-    let days = i32::try_from(secs.div_euclid(86_400)).map_err(|_| {
-        PyCrmError::Core(crm_core::Error::overflow(
-            "an instant beyond Python's datetime",
-        ))
-    })?;
-    // rem_euclid is in 0..86_400 and the microseconds in 0..1_000_000: both fit an i32
-    let in_day = i32::try_from(secs.rem_euclid(86_400)).unwrap_or_default();
-    let micros = i32::try_from(at.timestamp_subsec_micros()).unwrap_or_default();
-    epoch
-        .bind(py)
-        .add(PyDelta::new(py, days, in_day, micros, false)?)
 }
 
 impl BusinessClock {
@@ -109,19 +79,19 @@ impl BusinessClock {
     /// time counts from the next opening; a deadline that uses up a working interval exactly
     /// is its closing. A naive `at` raises `ValidationError`.
     #[pyo3(signature = (at, duration, paused = None))]
-    fn add<'py>(
+    fn add(
         &self,
-        at: &Bound<'py, PyAny>,
-        duration: &Bound<'py, PyAny>,
-        paused: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
+        at: &Bound<'_, PyAny>,
+        duration: &Bound<'_, PyAny>,
+        paused: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Instant> {
         guard(|| {
-            let py = at.py();
             let at = instant_arg("at", at)?;
             let d = duration_arg(duration)?;
             let paused = paused_arg(paused)?;
-            let out = self.inner.add(at, d, &paused).map_err(PyCrmError::Core)?;
-            instant_out(py, out)
+            self.inner
+                .add(at, d, &paused)
+                .map_err(|e| PyCrmError::Core(e).into())
         })
     }
 
@@ -174,11 +144,7 @@ impl BusinessClock {
                 add_all()
             }
             .map_err(PyCrmError::Core)?;
-            let list = PyList::empty(py);
-            for at in out {
-                list.append(instant_out(py, at)?)?;
-            }
-            Ok(list)
+            PyList::new(py, out)
         })
     }
 
