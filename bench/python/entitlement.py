@@ -189,6 +189,9 @@ def run() -> None:
                           ("cedarpy", cedar_one), ("cedarpy batch", cedar_batch),
                           ("plain Python", plain)]:
         check(answers == expected, f"{name} disagrees: {answers} != {expected}")
+    verdicts = [crm.is_entitled(r, at) for r in ours_requests]
+    check(verdicts == ours_one, f"is_entitled disagrees with check_entitlement: {verdicts}")
+    check(crm.are_entitled(ours_requests, at) == ours_one, "are_entitled disagrees")
 
     n_cases = len(cases)
     check_entitlement = crm.check_entitlement
@@ -199,6 +202,13 @@ def run() -> None:
     def ours(n: int) -> None:
         for i in range(n):
             check_entitlement(ours_requests[i % n_cases], at).outcome
+
+    is_entitled = crm.is_entitled
+    are_entitled = crm.are_entitled
+
+    def verdict(n: int) -> None:
+        for i in range(n):
+            is_entitled(ours_requests[i % n_cases], at)
 
     def peer(n: int) -> None:
         for i in range(n):
@@ -219,16 +229,22 @@ def run() -> None:
             for d in check_entitlements(ours_batch_requests, at):
                 d.outcome
 
+    def verdict_batch_side(n: int) -> None:
+        for _ in range(max(1, n // batch_size)):
+            for v in are_entitled(ours_batch_requests, at):
+                v
+
     def peer_batch_side(n: int) -> None:
         for _ in range(max(1, n // batch_size)):
             for r in is_authorized_batch(cedar_batch_requests, policies, entities):
                 r.allowed
 
     n = pick(4_000, 32)
-    single = interleaved(pick(15, 2), n, [ours, peer, plain_side])
-    batch = interleaved(pick(15, 2), pick(16_000, 64), [ours_batch_side, peer_batch_side])
-    ours_ns, peer_ns, plain_ns = single
-    ours_b, peer_b = batch
+    single = interleaved(pick(15, 2), n, [ours, peer, plain_side, verdict])
+    batch = interleaved(pick(15, 2), pick(16_000, 64),
+                        [ours_batch_side, peer_batch_side, verdict_batch_side])
+    ours_ns, peer_ns, plain_ns, verdict_ns = single
+    ours_b, peer_b, verdict_b = batch
     cedar = f"cedarpy {version('cedarpy')}"
     records_what = f"{pick(10_000, 200):,} usage records"
     Summary("py_entitlement_vs_cedarpy",
@@ -252,3 +268,19 @@ def run() -> None:
     Summary("py_entitlement_batch",
             "one check of a batch from Python (issue #8)", ours_b, None, None, "ns/op", None,
             "< 1000 ns", ours_b < 1_000).print()
+    Summary("py_entitlement_verdict_vs_cedarpy",
+            "the same check as a yes or no (Crm.is_entitled: the same decision code, no "
+            "reasons built), one call per check",
+            verdict_ns, cedar, peer_ns, "ns/op", peer_ns / verdict_ns, ">= 15x faster",
+            peer_ns / verdict_ns >= 15).print()
+    Summary("py_entitlement_verdict_batch_vs_cedarpy",
+            f"the yes or no through the batch calls (are_entitled / is_authorized_batch, "
+            f"{batch_size} checks a call), per check",
+            verdict_b, cedar, peer_b, "ns/op", peer_b / verdict_b, ">= 75x faster",
+            peer_b / verdict_b >= 75).print()
+    Summary("py_entitlement_verdict_single",
+            "one yes-or-no check from Python (is_entitled)", verdict_ns, None, None, "ns/op",
+            None, "< 5000 ns", verdict_ns < 5_000).print()
+    Summary("py_entitlement_verdict_batch",
+            "one yes-or-no check of a batch from Python (are_entitled)", verdict_b, None, None,
+            "ns/op", None, "< 1000 ns", verdict_b < 1_000).print()

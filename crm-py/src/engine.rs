@@ -429,6 +429,48 @@ impl Crm {
         })
     }
 
+    /// Whether `request` would be granted at `at`: the `outcome` of `check_entitlement`
+    /// (granted within the entitlement or by an exception) as a `bool`, decided by the same
+    /// core code without building the decision's reasons and figures. The same errors as
+    /// `check_entitlement`. For hot paths that only need yes or no.
+    fn is_entitled(
+        &self,
+        py: Python<'_>,
+        request: &Bound<'_, PyAny>,
+        at: &Bound<'_, PyAny>,
+    ) -> PyResult<bool> {
+        guard(|| {
+            let request: EntitlementRequest = decode(request)?;
+            let at = instant_arg("at", at)?;
+            self.quick(py, |crm| crm.is_entitled(&request, at))
+        })
+    }
+
+    /// `[is_entitled(r, at) for r in requests]` in one call, the GIL released as in
+    /// `check_entitlements`; a request the core refuses raises its error for the whole batch.
+    fn are_entitled(
+        &self,
+        py: Python<'_>,
+        requests: &Bound<'_, PyAny>,
+        at: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<bool>> {
+        guard(|| {
+            let requests: Vec<EntitlementRequest> = decode_items(requests)?;
+            let at = instant_arg("at", at)?;
+            let check_all = |crm: &crm_core::Crm| {
+                requests
+                    .iter()
+                    .map(|r| crm.is_entitled(r, at))
+                    .collect::<crm_core::Result<Vec<bool>>>()
+            };
+            if requests.len() >= DETACH_BATCH {
+                self.with(py, |crm| check_all(crm))
+            } else {
+                self.quick(py, check_all)
+            }
+        })
+    }
+
     /// The response and resolution targets for a request of kind `code` and `priority`.
     fn service_level<'py>(
         &self,

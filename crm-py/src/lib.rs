@@ -23,10 +23,12 @@ use serde::de::DeserializeOwned;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Mutex;
 
+mod calendar;
 mod engine;
 mod error;
 mod obligation;
 mod policy;
+mod process;
 mod registry;
 mod value;
 
@@ -992,6 +994,8 @@ fn _crm_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<TimeRange>()?;
     m.add_class::<Transition>()?;
     m.add_class::<Crm>()?;
+    m.add_class::<calendar::BusinessClock>()?;
+    m.add_class::<process::ProcessRunner>()?;
     m.add_class::<value::Lazy>()?;
     m.add_class::<obligation::Ledger>()?;
     m.add_function(wrap_pyfunction!(obligation::_plan_charges, m)?)?;

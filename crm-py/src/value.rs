@@ -240,7 +240,20 @@ pub fn from_value<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>
 
 /// Decodes Python data into a core type through its serde form; a shape the core refuses is
 /// a `JsonError` naming the field, a value the core refuses the core's own error.
+///
+/// The quick way first: the core's serde reads the Python objects in place ([`Direct`]), with
+/// no JSON value built in between. Any refusal on that way (bad input of any kind) goes the
+/// JSON-value way instead, which gives the error its exact type and message; the two ways
+/// read the same data the same way, as `Direct` mirrors `serde_json::Value`'s deserializer.
 pub fn decode<T: DeserializeOwned>(obj: &Bound<'_, PyAny>) -> PyResult<T> {
+    if let Ok(v) = T::deserialize(Direct { obj, depth: 0 }) {
+        return Ok(v);
+    }
+    decode_slow(obj)
+}
+
+/// [`decode`] through a JSON value: the reference way, and the one that words the errors.
+fn decode_slow<T: DeserializeOwned>(obj: &Bound<'_, PyAny>) -> PyResult<T> {
     let v = to_value(obj)?;
     core(serde_json::from_value(v).map_err(crm_core::Error::from))
 }
@@ -254,12 +267,243 @@ pub fn decode_items<T: DeserializeOwned>(obj: &Bound<'_, PyAny>) -> PyResult<Vec
     }
     let mut out = Vec::with_capacity(obj.len()?);
     for (i, item) in obj.try_iter()?.enumerate() {
-        let v = convert(&item?, Path::Index(&Path::Root, i), 1)?;
+        let item = item?;
+        if let Ok(v) = T::deserialize(Direct {
+            obj: &item,
+            depth: 1,
+        }) {
+            out.push(v);
+            continue;
+        }
+        let v = convert(&item, Path::Index(&Path::Root, i), 1)?;
         out.push(core(
             serde_json::from_value(v).map_err(crm_core::Error::from),
         )?);
     }
     Ok(out)
+}
+
+/// The error of the [`Direct`] way: only ever a signal to take the JSON-value way.
+type DirectError = serde::de::value::Error;
+
+fn refuse<T>(why: impl std::fmt::Display) -> Result<T, DirectError> {
+    Err(serde::de::Error::custom(why))
+}
+
+/// A serde deserializer over Python data in the JSON contract's shape, read in place: a
+/// `dict` is a map (`from_` read as `from`), a `list` or `tuple` a sequence, a `str`, `int`,
+/// `bool` or `None` itself, a record its `_data`; any other value (`Decimal`, `datetime`,
+/// `date`, `Money` ...) is converted by [`to_value`] and read from its JSON value. It answers
+/// every request as `serde_json::Value`'s deserializer does for the value [`to_value`] would
+/// build, so a type decodes to the same value either way; anything it cannot read (a float,
+/// a non-`str` key, too deep) is an error that sends [`decode`] the JSON-value way.
+struct Direct<'a, 'py> {
+    obj: &'a Bound<'py, PyAny>,
+    depth: usize,
+}
+
+impl<'a, 'py> Direct<'a, 'py> {
+    /// The object to read: a record's data, else the object itself.
+    fn target(&self) -> Result<Option<Bound<'py, PyAny>>, DirectError> {
+        static RECORD: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+        let py = self.obj.py();
+        let record = class(py, &RECORD, "crm_core.records", "Record").or_else(refuse)?;
+        if self.obj.is_instance(record).or_else(refuse)? {
+            return self
+                .obj
+                .getattr(pyo3::intern!(py, "_data"))
+                .map(Some)
+                .or_else(refuse);
+        }
+        Ok(None)
+    }
+
+    fn deeper(&self) -> Result<usize, DirectError> {
+        if self.depth >= MAX_DEPTH {
+            return refuse("too deep");
+        }
+        Ok(self.depth + 1)
+    }
+
+    /// The JSON value of an object the deserializer does not read in place.
+    fn value(&self) -> Result<Value, DirectError> {
+        convert(self.obj, Path::Root, self.depth).or_else(refuse)
+    }
+}
+
+impl<'de> serde::Deserializer<'de> for Direct<'_, '_> {
+    type Error = DirectError;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(
+        self,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        let obj = self.obj;
+        if obj.is_none() {
+            return visitor.visit_unit();
+        }
+        if let Ok(b) = obj.cast::<PyBool>() {
+            return visitor.visit_bool(b.is_true());
+        }
+        if let Ok(s) = obj.cast::<PyString>() {
+            return visitor.visit_str(s.to_str().or_else(refuse)?);
+        }
+        if obj.is_instance_of::<PyInt>() {
+            // as serde_json's Number: a non-negative integer is a u64, a negative one an i64
+            if let Ok(u) = obj.extract::<u64>() {
+                return visitor.visit_u64(u);
+            }
+            return visitor.visit_i64(obj.extract::<i64>().or_else(refuse)?);
+        }
+        if obj.is_instance_of::<PyFloat>() {
+            return refuse("a float");
+        }
+        if let Ok(d) = obj.cast::<PyDict>() {
+            let depth = self.deeper()?;
+            return visitor.visit_map(DictAccess {
+                items: d.iter(),
+                value: None,
+                depth,
+            });
+        }
+        if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+            let depth = self.deeper()?;
+            return visitor.visit_seq(SeqAccess {
+                items: obj.try_iter().or_else(refuse)?,
+                depth,
+            });
+        }
+        if let Some(data) = self.target()? {
+            let depth = self.deeper()?;
+            return Direct { obj: &data, depth }.deserialize_any(visitor);
+        }
+        self.value()?.deserialize_any(visitor).or_else(refuse)
+    }
+
+    fn deserialize_option<V: serde::de::Visitor<'de>>(
+        self,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        if self.obj.is_none() {
+            visitor.visit_none()
+        } else {
+            visitor.visit_some(self)
+        }
+    }
+
+    fn deserialize_newtype_struct<V: serde::de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: serde::de::Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        let obj = self.obj;
+        if let Ok(s) = obj.cast::<PyString>() {
+            let tag = s.to_str().or_else(refuse)?;
+            return visitor.visit_enum(serde::de::value::StrDeserializer::new(tag));
+        }
+        if let Some(data) = self.target()? {
+            let depth = self.deeper()?;
+            return Direct { obj: &data, depth }.deserialize_enum(name, variants, visitor);
+        }
+        // a one-entry object (`{"variant": content}`), or anything else, as serde_json reads it
+        self.value()?
+            .deserialize_enum(name, variants, visitor)
+            .or_else(refuse)
+    }
+
+    fn deserialize_ignored_any<V: serde::de::Visitor<'de>>(
+        self,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        visitor.visit_unit()
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        unit unit_struct seq tuple tuple_struct map struct identifier
+    }
+}
+
+/// The entries of a `dict` for [`Direct`].
+struct DictAccess<'py> {
+    items: pyo3::types::iter::BoundDictIterator<'py>,
+    value: Option<Bound<'py, PyAny>>,
+    depth: usize,
+}
+
+impl<'de> serde::de::MapAccess<'de> for DictAccess<'_> {
+    type Error = DirectError;
+
+    fn next_key_seed<K: serde::de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Self::Error> {
+        let Some((k, v)) = self.items.next() else {
+            return Ok(None);
+        };
+        let key = k
+            .cast::<PyString>()
+            .or_else(|_| refuse("a key not a str"))?;
+        let key = key.to_str().or_else(refuse)?;
+        // `from_` is `from` in JSON (`from` is a Python keyword)
+        let key = if key == "from_" { "from" } else { key };
+        self.value = Some(v);
+        seed.deserialize(serde::de::value::StrDeserializer::new(key))
+            .map(Some)
+    }
+
+    fn next_value_seed<V: serde::de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, Self::Error> {
+        let Some(v) = self.value.take() else {
+            return refuse("a value without its key");
+        };
+        seed.deserialize(Direct {
+            obj: &v,
+            depth: self.depth,
+        })
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.items.len())
+    }
+}
+
+/// The items of a `list` or `tuple` for [`Direct`].
+struct SeqAccess<'py> {
+    items: Bound<'py, pyo3::types::PyIterator>,
+    depth: usize,
+}
+
+impl<'de> serde::de::SeqAccess<'de> for SeqAccess<'_> {
+    type Error = DirectError;
+
+    fn next_element_seed<T: serde::de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, Self::Error> {
+        match self.items.next() {
+            None => Ok(None),
+            Some(item) => {
+                let item = item.or_else(refuse)?;
+                seed.deserialize(Direct {
+                    obj: &item,
+                    depth: self.depth,
+                })
+                .map(Some)
+            }
+        }
+    }
 }
 
 /// How a [`Lazy`] gets its JSON value: already built, or built on first use from the core

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from . import commands, events, records
 from ._crm_core import (
+    BusinessClock,
     BusinessDuration,
     CompensationPolicy,
     Crm,
@@ -16,6 +17,7 @@ from ._crm_core import (
     Ledger,
     Money,
     MoneyTally,
+    ProcessRunner,
     ServicePolicy,
     TieringPolicy,
     TimeRange,
@@ -69,6 +71,7 @@ from .errors import (
 
 __all__ = [
     "AlreadyExistsError",
+    "BusinessClock",
     "BusinessDuration",
     "Channel",
     "CollectionStepKind",
@@ -112,6 +115,7 @@ __all__ = [
     "Money",
     "MoneyTally",
     "NotEntitledError",
+    "ProcessRunner",
     "NotFoundError",
     "OverflowError",
     "Rounding",

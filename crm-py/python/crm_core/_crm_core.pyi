@@ -11,6 +11,7 @@ from .events import Event as _Event
 
 __version__: str
 __all__ = [
+    "BusinessClock",
     "BusinessDuration",
     "CompensationPolicy",
     "Crm",
@@ -21,6 +22,7 @@ __all__ = [
     "Ledger",
     "Money",
     "MoneyTally",
+    "ProcessRunner",
     "TimeRange",
     "Transition",
     "__version__",
@@ -197,6 +199,69 @@ _Data: TypeAlias = Mapping[str, Any]
 """A record's data in the JSON contract's shape (Python values are converted)."""
 
 @final
+class BusinessClock:
+    """A business calendar ready for deadline arithmetic: ``add`` a business duration to an
+    instant, the business time ``between`` two instants, ``add_many`` for a list of instants.
+    Aware datetimes in, UTC datetimes out; a naive datetime raises ``ValidationError``."""
+
+    def __new__(cls, calendar: BusinessClock | _r.BusinessCalendar | _Data) -> BusinessClock: ...
+    @property
+    def id(self) -> str: ...
+    @property
+    def zone(self) -> str: ...
+    def add(
+        self,
+        at: datetime,
+        duration: BusinessDuration | _Data,
+        paused: Iterable[TimeRange | _Data] | None = None,
+    ) -> datetime: ...
+    def between(
+        self,
+        start: datetime,
+        end: datetime,
+        paused: Iterable[TimeRange | _Data] | None = None,
+    ) -> BusinessDuration: ...
+    def add_many(
+        self, instants: Iterable[datetime], duration: BusinessDuration | _Data
+    ) -> list[datetime]: ...
+    def __reduce__(self) -> tuple[type[BusinessClock], tuple[dict[str, Any]]]: ...
+
+@final
+class ProcessRunner:
+    """One instance of a process definition run in memory, without the engine's log:
+    ``advance`` takes an outcome from the current step and returns the step entered; a
+    refused advance raises its ``CrmError`` and changes nothing."""
+
+    def __new__(
+        cls,
+        definition: _r.ProcessDefinition | _Data,
+        calendar: BusinessClock | _r.BusinessCalendar | _Data,
+        instance: str,
+        customer: str,
+        at: datetime,
+        agreement: str | None = None,
+        data: _Data | None = None,
+        sla: _r.SlaTargets | _Data | None = None,
+    ) -> ProcessRunner: ...
+    def advance(
+        self,
+        outcome: str,
+        at: datetime,
+        performer: _r.Performer | _Data,
+        data: _Data | None = None,
+    ) -> str: ...
+    @property
+    def step(self) -> str: ...
+    @property
+    def ended(self) -> bool: ...
+    @property
+    def move_count(self) -> int: ...
+    def available_outcomes(self) -> list[str]: ...
+    def instance(self) -> _r.ProcessInstance: ...
+    def status(self, at: datetime) -> _r.InstanceStatus: ...
+    def history(self) -> list[dict[str, Any]]: ...
+
+@final
 class Crm:
     """The engine: commands in, events out, state as a fold over events.
 
@@ -234,6 +299,10 @@ class Crm:
     def check_entitlements(
         self, requests: Iterable[_r.EntitlementRequest | _Data], at: datetime
     ) -> list[_r.EntitlementDecision]: ...
+    def is_entitled(self, request: _r.EntitlementRequest | _Data, at: datetime) -> bool: ...
+    def are_entitled(
+        self, requests: Iterable[_r.EntitlementRequest | _Data], at: datetime
+    ) -> list[bool]: ...
     def service_level(
         self, customer: str, code: str, priority: str, at: datetime
     ) -> _r.ServiceLevelTargets: ...
