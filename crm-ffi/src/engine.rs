@@ -508,6 +508,30 @@ impl Crm {
         })
     }
 
+    /// Whether `request` (an entitlement request as JSON, as `checkEntitlement` takes it)
+    /// would be granted at `at`: the decision's `isGranted`, decided by the core's same code
+    /// without building the reasons (for hot paths asking yes or no).
+    pub fn is_entitled(&self, request: String, at: SystemTime) -> Result<bool, CrmError> {
+        let request: EntitlementRequest = from_json(&request)?;
+        let at = to_instant("at", at)?;
+        self.with(|crm| crm.is_entitled(&request, at))
+    }
+
+    /// `isEntitled` for many requests at one instant under one lock, the answers in order.
+    /// A request that does not decode or that the core refuses throws for the whole batch.
+    pub fn are_entitled(
+        &self,
+        requests: Vec<String>,
+        at: SystemTime,
+    ) -> Result<Vec<bool>, CrmError> {
+        let requests = requests
+            .iter()
+            .map(|r| from_json::<EntitlementRequest>(r))
+            .collect::<Result<Vec<_>, _>>()?;
+        let at = to_instant("at", at)?;
+        self.with(|crm| requests.iter().map(|r| crm.is_entitled(r, at)).collect())
+    }
+
     /// The response and resolution targets for a request kind and priority.
     pub fn service_level(
         &self,

@@ -83,6 +83,8 @@ expect "$SRC" "open func paymentPlansOf(customer: String)throws  -> [PaymentPlan
 expect "$SRC" "open func serviceLevel(customer: String, code: String, priority: String, at: Date)throws  -> ServiceLevelTargets"
 expect "$SRC" "open func exceptionsCovering(customer: String, scope: String, at: Date, agreement: String?)throws  -> [ApprovedException]"
 expect "$SRC" "open func totals()throws  -> LedgerTotals"
+expect "$SRC" "open func isEntitled(request: String, at: Date)throws  -> Bool"
+expect "$SRC" "open func areEntitled(requests: [String], at: Date)throws  -> [Bool]"
 for record in Customer Agreement AgreementLine LineStatusEntry Statement StatementCharge AgingReport \
     Reconciliation UnpaidCharge CollectionAction ProcessInstance InstanceStatus SlaClock Interaction \
     Finding EntityRef Customer360 TierView AgreementView LineView MoneyView ProcessView Commitment \
