@@ -9,6 +9,7 @@
 //! rest return the JSON contract form. The core's serde does every decoding, and every rule
 //! and message stays in crm-core.
 
+use crate::calendar::BusinessClock;
 use crate::records::{
     AccountabilityReport, AgingReport, Agreement, ApprovedException, CollectionAction, Commitment,
     CompensationGrant, Customer, Customer360, EntitlementStatus, Finding, InstanceStatus,
@@ -581,6 +582,16 @@ impl Crm {
                 .iter()
                 .map(UsageRecord::from_core)
                 .collect()
+        })
+    }
+
+    /// A `BusinessClock` over the business calendar with that id (a copy: later changes to
+    /// the engine's calendar do not reach it); an unknown id is `NotFound`.
+    pub fn business_clock(&self, id: String) -> Result<Arc<BusinessClock>, CrmError> {
+        self.with(|crm| {
+            Ok(BusinessClock::of(
+                crm.calendar(&CalendarId::new(id)?)?.clone(),
+            ))
         })
     }
 

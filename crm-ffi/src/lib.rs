@@ -25,6 +25,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 uniffi::setup_scaffolding!();
 
+mod calendar;
 mod command;
 mod convert;
 mod engine;
@@ -32,7 +33,9 @@ mod error;
 mod obligation;
 mod policy;
 mod records;
+mod runner;
 
+pub use calendar::BusinessClock;
 pub use command::CrmCommand;
 pub use convert::{
     Channel, CollectionStepKind, CommitmentState, Direction, FindingKind, InteractionOutcome,
@@ -55,6 +58,7 @@ pub use records::{
     StatementCharge, StepStats, TierChange, TierDecision, TierView, TieringBatch, TieringFailure,
     UnpaidCharge, UsageRecord,
 };
+pub use runner::{Performer, ProcessMove, ProcessRunner};
 
 /// An exact decimal, carried across the boundary as its plain string form (`"12.34"`).
 pub type ExactDecimal = rust_decimal::Decimal;

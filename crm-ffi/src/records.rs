@@ -591,6 +591,14 @@ impl ProcessInstance {
         let def = crm
             .process_definition(p.definition())
             .map_err(CrmError::from)?;
+        Self::from_parts(def, p)
+    }
+
+    /// The record of `p`, an instance of `def` (which names its current step).
+    pub(crate) fn from_parts(
+        def: &crm_core::process::ProcessDefinition,
+        p: &crm_core::process::ProcessInstance,
+    ) -> Out<Self> {
         let step =
             def.step(p.current())
                 .map(|s| s.id.clone())
