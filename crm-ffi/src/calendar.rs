@@ -73,6 +73,11 @@ impl BusinessClock {
         guard(|| Ok(self.inner.zone().name().to_string()))
     }
 
+    /// The calendar as a typed record.
+    pub fn calendar(&self) -> Result<crate::records::BusinessCalendar, CrmError> {
+        guard(|| crate::records::BusinessCalendar::from_core(&self.inner))
+    }
+
     /// The calendar as JSON (the JSON contract form it was made from).
     pub fn to_json(&self) -> Result<String, CrmError> {
         guard(|| core(serde_json::to_string(&self.inner).map_err(crm_core::Error::from)))

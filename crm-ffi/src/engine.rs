@@ -11,10 +11,10 @@
 
 use crate::calendar::BusinessClock;
 use crate::records::{
-    AccountabilityReport, AgingReport, Agreement, ApprovedException, CollectionAction, Commitment,
-    CompensationGrant, Customer, Customer360, EntitlementStatus, Finding, InstanceStatus,
-    Interaction, PaymentPlan, ProcessInstance, ProcessReport, Reconciliation, ServiceLevelTargets,
-    ServiceMeasures, Statement, TierChange, UsageRecord,
+    AccountabilityReport, AgingReport, Agreement, ApprovedException, BusinessCalendar,
+    CollectionAction, Commitment, CompensationGrant, Customer, Customer360, EntitlementStatus,
+    Finding, InstanceStatus, Interaction, PaymentPlan, ProcessInstance, ProcessReport,
+    Reconciliation, ServiceLevelTargets, ServiceMeasures, Statement, TierChange, UsageRecord,
 };
 use crate::{CrmError, ExactDecimal, IsoDate, core, from_instant, guard, to_instant};
 use crm_core::engine::{CommandEnvelope, EventEnvelope, InMemoryStore, Metadata};
@@ -595,9 +595,9 @@ impl Crm {
         })
     }
 
-    /// The business calendar with that id, as JSON.
-    pub fn calendar(&self, id: String) -> Result<String, CrmError> {
-        self.with(|crm| to_json(crm.calendar(&CalendarId::new(id)?)?))
+    /// The business calendar with that id (its JSON in `json`, which `BusinessClock` takes).
+    pub fn calendar(&self, id: String) -> Result<BusinessCalendar, CrmError> {
+        self.typed(|crm| BusinessCalendar::from_core(core(crm.calendar(&CalendarId::new(id)?))?))
     }
 
     /// The process definition with that id, as JSON.

@@ -50,13 +50,13 @@ pub use obligation::{Ledger, payment_plan_charges_until};
 pub use policy::{CompensationPolicy, DecisionTable, ServicePolicy, TieringPolicy};
 pub use records::{
     AccountabilityReport, ActionStatus, AgingReport, Agreement, AgreementLine, AgreementView,
-    ApprovedException, CollectionAction, CollectionTarget, Commitment, CommitmentTally,
-    CompensationDecision, CompensationGrant, Customer, Customer360, EntitlementStatus, EntityRef,
-    Finding, InstanceStatus, Interaction, LedgerTotals, LineStatusEntry, LineView, MoneyView,
-    PartnerScorecard, Party, PartyAccountability, PaymentPlan, ProcessInstance, ProcessReport,
-    ProcessView, Reconciliation, ServiceLevelTargets, ServiceMeasures, SlaClock, Statement,
-    StatementCharge, StepStats, TierChange, TierDecision, TierView, TieringBatch, TieringFailure,
-    UnpaidCharge, UsageRecord,
+    ApprovedException, BusinessCalendar, CollectionAction, CollectionTarget, Commitment,
+    CommitmentTally, CompensationDecision, CompensationGrant, Customer, Customer360,
+    EntitlementStatus, EntityRef, Finding, Holiday, InstanceStatus, Interaction, LedgerTotals,
+    LineStatusEntry, LineView, MoneyView, PartnerScorecard, Party, PartyAccountability,
+    PaymentPlan, ProcessInstance, ProcessReport, ProcessView, Reconciliation, ServiceLevelTargets,
+    ServiceMeasures, SlaClock, Statement, StatementCharge, StepStats, TierChange, TierDecision,
+    TierView, TieringBatch, TieringFailure, UnpaidCharge, UsageRecord, WorkingHours,
 };
 pub use runner::{Performer, ProcessMove, ProcessRunner};
 

@@ -91,6 +91,8 @@ expect "$SRC" "open func add(at: Date, duration: BusinessDuration, paused: [Time
 expect "$SRC" "open func between(start: Date, end: Date, paused: [TimeRange] = [])throws  -> BusinessDuration"
 expect "$SRC" "open func addMany(instants: [Date], duration: BusinessDuration)throws  -> [Date]"
 expect "$SRC" "open func businessClock(id: String)throws  -> BusinessClock"
+expect "$SRC" "open func calendar(id: String)throws  -> BusinessCalendar"
+expect "$SRC" "open func calendar()throws  -> BusinessCalendar"
 expect "$SRC" "open class ProcessRunner: ProcessRunnerProtocol"
 expect "$SRC" "public convenience init(definition: String, calendar: BusinessClock, instance: String, customer: String, at: Date, agreement: String? = nil, data: String? = nil, sla: String? = nil)throws"
 expect "$SRC" "open func advance(outcome: String, at: Date, performer: Performer, data: String? = nil)throws  -> ProcessMove"
@@ -102,7 +104,7 @@ for record in Customer Agreement AgreementLine LineStatusEntry Statement Stateme
     UsageRecord TierChange CompensationGrant EntitlementStatus ServiceMeasures CommitmentTally \
     PartyAccountability PartnerScorecard AccountabilityReport StepStats ProcessReport PaymentPlan \
     ServiceLevelTargets ApprovedException LedgerTotals TierDecision TieringFailure TieringBatch \
-    CompensationDecision ProcessMove; do
+    CompensationDecision ProcessMove BusinessCalendar Holiday WorkingHours; do
     expect "$SRC" "public struct $record"
 done
 for enum in CollectionTarget ActionStatus Channel Direction Purpose InteractionOutcome Severity \

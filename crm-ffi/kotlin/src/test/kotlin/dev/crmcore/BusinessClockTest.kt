@@ -3,6 +3,7 @@ package dev.crmcore
 import java.time.Duration
 import java.time.Instant
 import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.params.ParameterizedTest
 import org.junit.jupiter.params.provider.CsvSource
@@ -66,6 +67,28 @@ class BusinessClockTest {
                 assertEquals(t("2026-04-03T10:00:00Z"), clock.add(t("2026-04-02T14:00:00Z"), h4))
             }
             assertThrows<CrmException.NotFound> { crm.businessClock("nowhere") }
+        }
+    }
+
+    @Test
+    fun `the calendar as a typed record, from a clock and from the engine`() {
+        berlin().use { clock ->
+            val cal = clock.calendar()
+            assertEquals("support", cal.id)
+            assertEquals("Europe/Berlin", cal.zone)
+            assertEquals(listOf(WorkingHours(9L * 3600, 17L * 3600, "09:00-17:00")), cal.monday)
+            assertEquals(emptyList<WorkingHours>(), cal.sunday)
+            assertEquals(listOf(java.time.LocalDate.of(2026, 4, 3), java.time.LocalDate.of(2026, 4, 6)), cal.holidays.map { it.date })
+            assertEquals("Good Friday", cal.holidays[0].name)
+            assertTrue(cal.holidays.all { it.hours.isEmpty() }, "closed all day")
+            assertEquals(businessDurationFromHours(40), cal.weeklyBusinessTime)
+            BusinessClock(cal.json).use { again -> assertEquals(cal, again.calendar()) }
+        }
+        World.world().use { crm ->
+            val cal = crm.calendar("support")
+            assertEquals(emptyList<Holiday>(), cal.holidays)
+            assertEquals(cal, crm.businessClock("support").use { it.calendar() })
+            assertThrows<CrmException.NotFound> { crm.calendar("nowhere") }
         }
     }
 
