@@ -16,6 +16,7 @@ use crate::records::{
     Finding, InstanceStatus, Interaction, PaymentPlan, ProcessInstance, ProcessReport,
     Reconciliation, ServiceLevelTargets, ServiceMeasures, Statement, TierChange, UsageRecord,
 };
+use crate::runner::ProcessDefinition;
 use crate::{CrmError, ExactDecimal, IsoDate, core, from_instant, guard, to_instant};
 use crm_core::engine::{CommandEnvelope, EventEnvelope, InMemoryStore, Metadata};
 use crm_core::entitlement::{CustomerStanding, EntitlementRequest};
@@ -600,14 +601,16 @@ impl Crm {
         self.typed(|crm| BusinessCalendar::from_core(core(crm.calendar(&CalendarId::new(id)?))?))
     }
 
-    /// The process definition with that id, as JSON.
-    pub fn process_definition(&self, id: String) -> Result<String, CrmError> {
-        self.with(|crm| to_json(crm.process_definition(&DefinitionId::new(id)?)?))
+    /// The process definition with that id (its JSON in `json`).
+    pub fn process_definition(&self, id: String) -> Result<ProcessDefinition, CrmError> {
+        self.typed(|crm| {
+            ProcessDefinition::from_core(core(crm.process_definition(&DefinitionId::new(id)?))?)
+        })
     }
 
-    /// The process definition serving an interaction kind, as JSON.
-    pub fn classify_interaction(&self, kind: String) -> Result<String, CrmError> {
-        self.with(|crm| to_json(crm.classify_interaction(&kind)?))
+    /// The process definition serving an interaction kind (its JSON in `json`).
+    pub fn classify_interaction(&self, kind: String) -> Result<ProcessDefinition, CrmError> {
+        self.typed(|crm| ProcessDefinition::from_core(core(crm.classify_interaction(&kind))?))
     }
 
     /// The process instance with that id.

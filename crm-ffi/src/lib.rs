@@ -58,7 +58,9 @@ pub use records::{
     ServiceMeasures, SlaClock, Statement, StatementCharge, StepStats, TierChange, TierDecision,
     TierView, TieringBatch, TieringFailure, UnpaidCharge, UsageRecord, WorkingHours,
 };
-pub use runner::{Performer, ProcessMove, ProcessRunner};
+pub use runner::{
+    Performer, ProcessDefinition, ProcessEdge, ProcessMove, ProcessRunner, ProcessStep, StepKind,
+};
 
 /// An exact decimal, carried across the boundary as its plain string form (`"12.34"`).
 pub type ExactDecimal = rust_decimal::Decimal;

@@ -12,7 +12,10 @@ use crate::records::{InstanceStatus, ProcessInstance};
 use crate::{BusinessDuration, CrmError, core, from_instant, guard, to_instant};
 use crm_core::calendar::BusinessCalendar;
 use crm_core::ids::{AgreementId, CustomerId, InstanceId};
-use crm_core::process::{InstanceData, MoveView, NewInstance, ProcessDefinition, SlaTargets};
+use crm_core::process::{InstanceData, MoveView, NewInstance, SlaTargets};
+
+/// The core's definition (this module's `ProcessDefinition` is the binding's record of it).
+type CoreDefinition = crm_core::process::ProcessDefinition;
 use serde::de::DeserializeOwned;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
@@ -114,7 +117,7 @@ impl ProcessMove {
 }
 
 struct Run {
-    definition: ProcessDefinition,
+    definition: CoreDefinition,
     calendar: BusinessCalendar,
     instance: crm_core::process::ProcessInstance,
 }
@@ -178,7 +181,7 @@ impl ProcessRunner {
         sla: Option<String>,
     ) -> Result<Arc<Self>, CrmError> {
         guard(|| {
-            let definition: ProcessDefinition = from_json(&definition)?;
+            let definition: CoreDefinition = from_json(&definition)?;
             let at = to_instant("at", at)?;
             let data = data_arg(data.as_deref())?;
             let sla = match sla {
@@ -280,4 +283,128 @@ impl ProcessRunner {
     pub fn history(&self) -> Result<Vec<ProcessMove>, CrmError> {
         self.with(|run| run.history())
     }
+}
+
+/// What kind of step a process step is (the core's `StepKind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum StepKind {
+    /// The one step an instance starts in.
+    Start,
+    /// Work someone does.
+    Task,
+    /// Waiting for something outside (the customer, a partner).
+    Wait,
+    /// An end step: the instance is over once it gets there.
+    End,
+}
+
+impl From<crm_core::process::StepKind> for StepKind {
+    fn from(k: crm_core::process::StepKind) -> Self {
+        use crm_core::process::StepKind as K;
+        match k {
+            K::Start => StepKind::Start,
+            K::Task => StepKind::Task,
+            K::Wait => StepKind::Wait,
+            K::End => StepKind::End,
+        }
+    }
+}
+
+/// One step of a process definition (the core's `Step`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ProcessStep {
+    /// The step's id, unique in its definition.
+    pub id: String,
+    /// Its readable name.
+    pub name: String,
+    /// What is done in it.
+    pub action: String,
+    /// Who performs it.
+    pub performer: Performer,
+    /// Start, task, wait or end.
+    pub kind: StepKind,
+    /// Its SLA target, if it has one.
+    pub sla: Option<BusinessDuration>,
+}
+
+/// One edge of a process definition (the core's `EdgeSpec`): taking `outcome` in `from`
+/// leads to `to`, when the guard (its JSON) holds.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ProcessEdge {
+    /// The step left.
+    pub from: String,
+    /// The outcome taken.
+    pub outcome: String,
+    /// The step entered.
+    pub to: String,
+    /// The guard as JSON (`{"key": ..., "op": ..., "value": ...}`), if any.
+    pub guard: Option<String>,
+    /// True when the move is a warm transfer (the contact stays open).
+    pub warm_transfer: bool,
+}
+
+/// A process definition (the core's `ProcessDefinition`, as its spec): steps and edges typed,
+/// `json` its JSON contract form, which `ProcessRunner`, `processDefinitionToMermaid` and the
+/// like take.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ProcessDefinition {
+    /// The definition's id.
+    pub id: String,
+    /// Its readable name.
+    pub name: String,
+    /// Its version.
+    pub version: i64,
+    /// The interaction kinds it serves.
+    pub interaction_kinds: Vec<String>,
+    /// The whole instance's resolution target, if any.
+    pub sla: Option<BusinessDuration>,
+    /// The steps, in the definition's order.
+    pub steps: Vec<ProcessStep>,
+    /// The edges, in the definition's order.
+    pub edges: Vec<ProcessEdge>,
+    /// The whole definition as JSON.
+    pub json: String,
+}
+
+impl ProcessDefinition {
+    pub(crate) fn from_core(d: &crm_core::process::ProcessDefinition) -> Result<Self, CrmError> {
+        let spec = d.to_spec();
+        Ok(ProcessDefinition {
+            id: spec.id.to_string(),
+            name: spec.name.clone(),
+            version: i64::from(spec.version),
+            interaction_kinds: spec.interaction_kinds.clone(),
+            sla: spec.sla.map(BusinessDuration::from),
+            steps: spec
+                .steps
+                .iter()
+                .map(|s| ProcessStep {
+                    id: s.id.clone(),
+                    name: s.name.clone(),
+                    action: s.action.clone(),
+                    performer: Performer::from_core(&s.performer),
+                    kind: s.kind.into(),
+                    sla: s.sla.map(BusinessDuration::from),
+                })
+                .collect(),
+            edges: spec
+                .edges
+                .iter()
+                .map(|e| {
+                    Ok(ProcessEdge {
+                        from: e.from.clone(),
+                        outcome: e.outcome.clone(),
+                        to: e.to.clone(),
+                        guard: e.guard.as_ref().map(to_json).transpose()?,
+                        warm_transfer: e.warm_transfer,
+                    })
+                })
+                .collect::<Result<_, CrmError>>()?,
+            json: to_json(d)?,
+        })
+    }
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<String, CrmError> {
+    core(serde_json::to_string(v).map_err(crm_core::Error::from))
 }

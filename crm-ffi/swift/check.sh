@@ -93,6 +93,8 @@ expect "$SRC" "open func addMany(instants: [Date], duration: BusinessDuration)th
 expect "$SRC" "open func businessClock(id: String)throws  -> BusinessClock"
 expect "$SRC" "open func calendar(id: String)throws  -> BusinessCalendar"
 expect "$SRC" "open func calendar()throws  -> BusinessCalendar"
+expect "$SRC" "open func processDefinition(id: String)throws  -> ProcessDefinition"
+expect "$SRC" "open func classifyInteraction(kind: String)throws  -> ProcessDefinition"
 expect "$SRC" "open class ProcessRunner: ProcessRunnerProtocol"
 expect "$SRC" "public convenience init(definition: String, calendar: BusinessClock, instance: String, customer: String, at: Date, agreement: String? = nil, data: String? = nil, sla: String? = nil)throws"
 expect "$SRC" "open func advance(outcome: String, at: Date, performer: Performer, data: String? = nil)throws  -> ProcessMove"
@@ -104,11 +106,12 @@ for record in Customer Agreement AgreementLine LineStatusEntry Statement Stateme
     UsageRecord TierChange CompensationGrant EntitlementStatus ServiceMeasures CommitmentTally \
     PartyAccountability PartnerScorecard AccountabilityReport StepStats ProcessReport PaymentPlan \
     ServiceLevelTargets ApprovedException LedgerTotals TierDecision TieringFailure TieringBatch \
-    CompensationDecision ProcessMove BusinessCalendar Holiday WorkingHours; do
+    CompensationDecision ProcessMove BusinessCalendar Holiday WorkingHours \
+    ProcessDefinition ProcessStep ProcessEdge; do
     expect "$SRC" "public struct $record"
 done
 for enum in CollectionTarget ActionStatus Channel Direction Purpose InteractionOutcome Severity \
-    FindingKind CollectionStepKind SlaState CommitmentState Party CrmCommand PaymentMethod Performer; do
+    FindingKind CollectionStepKind SlaState CommitmentState Party CrmCommand PaymentMethod Performer StepKind; do
     expect "$SRC" "public enum $enum"
 done
 expect "$OUT/crm_ffiFFI.h" "uniffi_crm_ffi_fn_func_money_split"

@@ -90,6 +90,20 @@ class ProcessRunnerTest {
                                 "outcome":"$outcome","performer":{"type":"queue","name":"$performer"}}""")
                             r.advance(outcome, at, who)
                         }
+                    val registered = crm.processDefinition("ticket")
+                    assertEquals(Triple("ticket", "Ticket", 1L), Triple(registered.id, registered.name, registered.version))
+                    assertEquals(listOf("triage", "fix", "closed"), registered.steps.map { it.id })
+                    assertEquals(listOf(StepKind.START, StepKind.TASK, StepKind.END), registered.steps.map { it.kind })
+                    assertEquals(second, registered.steps[1].performer)
+                    assertEquals(BusinessDuration(3600), registered.steps[0].sla)
+                    val refund = registered.edges.single { it.outcome == "refund" }
+                    assertEquals("closed", refund.to)
+                    assertTrue(refund.guard!!.contains("\"amount\""), refund.guard)
+                    assertEquals(null, registered.edges.single { it.outcome == "escalate" }.guard)
+                    // the record's json runs the same
+                    ProcessRunner(registered.json, clock, "P-10", "C1", t0).use { again ->
+                        assertEquals("fix", again.advance("escalate", t0.plus(Duration.ofMinutes(1)), first).to)
+                    }
                     val engine = crm.processInstance("P-9")
                     val mine = r.instance()
                     assertEquals(engine.copy(json = ""), mine.copy(json = ""))
