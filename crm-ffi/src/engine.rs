@@ -894,7 +894,9 @@ impl Crm {
 
 /// Decodes a definition's JSON and builds it, so a malformed graph is `InvalidDefinition` with
 /// every problem (not a JSON error).
-fn definition(json: &str) -> Result<crm_core::process::ProcessDefinition, CrmError> {
+/// A process definition from its JSON, built: a definition the core refuses is one
+/// `InvalidDefinition` listing every problem (not a `Json` error).
+pub(crate) fn definition(json: &str) -> Result<crm_core::process::ProcessDefinition, CrmError> {
     let spec: crm_core::process::DefinitionSpec = from_json(json)?;
     core(spec.build())
 }

@@ -166,8 +166,8 @@ impl ProcessRunner {
     /// Starts instance `instance` of `definition` (a process definition as JSON) for
     /// `customer` at `at`, its deadlines measured on `calendar`'s business calendar. `data` is
     /// the initial data guards read (JSON, empty when null); `sla` the SLA targets as JSON
-    /// (the definition's own targets when null). Bad JSON is a `Json` error, a bad id or a
-    /// definition the core refuses its typed error.
+    /// (the definition's own targets when null). Bad JSON is a `Json` error, a definition the
+    /// core refuses `InvalidDefinition` (every problem listed), a bad id `Validation`.
     #[uniffi::constructor(default(agreement = None, data = None, sla = None))]
     #[allow(clippy::too_many_arguments)]
     pub fn new(
@@ -181,7 +181,7 @@ impl ProcessRunner {
         sla: Option<String>,
     ) -> Result<Arc<Self>, CrmError> {
         guard(|| {
-            let definition: CoreDefinition = from_json(&definition)?;
+            let definition = crate::engine::definition(&definition)?;
             let at = to_instant("at", at)?;
             let data = data_arg(data.as_deref())?;
             let sla = match sla {

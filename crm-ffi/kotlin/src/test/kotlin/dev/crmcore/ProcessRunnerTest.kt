@@ -145,6 +145,12 @@ class ProcessRunnerTest {
         berlin().use { clock ->
             assertThrows<CrmException.Validation> { ProcessRunner(ticket, clock, "", "C1", t0) }
             assertThrows<CrmException.Json> { ProcessRunner("""{"id":"x"}""", clock, "P-1", "C1", t0) }
+            // a definition without an end step: built by the core, every problem listed
+            val noEnd = assertThrows<CrmException.InvalidDefinition> {
+                ProcessRunner("""{"id":"t","name":"T","version":1,"steps":[{"id":"a","name":"A","action":"x",
+                    "kind":"start","performer":{"type":"queue","name":"q"}}],"edges":[]}""", clock, "P-1", "C1", t0)
+            }
+            assertTrue(noEnd.problems.any { "end step" in it }, noEnd.problems.toString())
             assertThrows<CrmException.NotFound> { // an SLA override for an unknown step
                 ProcessRunner(ticket, clock, "P-1", "C1", t0, sla = """{"steps":{"nowhere":{"target":{"seconds":60},
                     "source":{"type":"host","reason":"x"}}}}""")
