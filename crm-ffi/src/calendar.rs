@@ -52,14 +52,15 @@ impl BusinessClock {
 #[uniffi::export]
 impl BusinessClock {
     /// A clock over `calendar`, a business calendar as JSON (the JSON contract form:
-    /// `{"id", "zone", "week", "holidays"}`). JSON that does not decode is a `Json` error; a
-    /// calendar the core refuses (an unknown zone, overlapping hours) its typed error.
+    /// `{"id", "zone", "week", "holidays"}`), read by the core's `BusinessCalendar::from_json`:
+    /// JSON that does not decode is a `Json` error; content the core refuses (an unknown zone,
+    /// overlapping hours) its own typed error.
     #[uniffi::constructor]
     pub fn new(calendar: String) -> Result<Arc<Self>, CrmError> {
         guard(|| {
-            let inner: BusinessCalendar =
-                core(serde_json::from_str(&calendar).map_err(crm_core::Error::from))?;
-            Ok(BusinessClock::of(inner))
+            Ok(BusinessClock::of(core(BusinessCalendar::from_json(
+                &calendar,
+            ))?))
         })
     }
 

@@ -107,7 +107,13 @@ class BusinessClockTest {
         }
         assertThrows<CrmException.Json> { BusinessClock("""{"id":"x"}""") }
         assertThrows<CrmException.Json> { BusinessClock("not json") }
-        assertThrows<CrmException> { BusinessClock("""{"id":"x","zone":"Mars/Olympus","week":{},"holidays":[]}""") }
+        // content the core refuses is its own typed error, not a JSON one
+        val mars = assertThrows<CrmException.Validation> { BusinessClock("""{"id":"x","zone":"Mars/Olympus","week":{},"holidays":[]}""") }
+        assertEquals("Mars/Olympus", mars.value)
+        val overlap = assertThrows<CrmException.InvalidDefinition> {
+            BusinessClock("""{"id":"x","zone":"UTC","week":{"monday":[{"start":"09:00","end":"12:00"},{"start":"11:00","end":"13:00"}]}}""")
+        }
+        assertTrue(overlap.problems.single().contains("overlaps"), overlap.problems.toString())
     }
 }
 
