@@ -9,12 +9,14 @@
 //! rest return the JSON contract form. The core's serde does every decoding, and every rule
 //! and message stays in crm-core.
 
+use crate::calendar::BusinessClock;
 use crate::records::{
-    AccountabilityReport, AgingReport, Agreement, ApprovedException, CollectionAction, Commitment,
-    CompensationGrant, Customer, Customer360, EntitlementStatus, Finding, InstanceStatus,
-    Interaction, PaymentPlan, ProcessInstance, ProcessReport, Reconciliation, ServiceLevelTargets,
-    ServiceMeasures, Statement, TierChange, UsageRecord,
+    AccountabilityReport, AgingReport, Agreement, ApprovedException, BusinessCalendar,
+    CollectionAction, Commitment, CompensationGrant, Customer, Customer360, EntitlementStatus,
+    Finding, InstanceStatus, Interaction, PaymentPlan, ProcessInstance, ProcessReport,
+    Reconciliation, ServiceLevelTargets, ServiceMeasures, Statement, TierChange, UsageRecord,
 };
+use crate::runner::ProcessDefinition;
 use crate::{CrmError, ExactDecimal, IsoDate, core, from_instant, guard, to_instant};
 use crm_core::engine::{CommandEnvelope, EventEnvelope, InMemoryStore, Metadata};
 use crm_core::entitlement::{CustomerStanding, EntitlementRequest};
@@ -508,6 +510,30 @@ impl Crm {
         })
     }
 
+    /// Whether `request` (an entitlement request as JSON, as `checkEntitlement` takes it)
+    /// would be granted at `at`: the decision's `isGranted`, decided by the core's same code
+    /// without building the reasons (for hot paths asking yes or no).
+    pub fn is_entitled(&self, request: String, at: SystemTime) -> Result<bool, CrmError> {
+        let request: EntitlementRequest = from_json(&request)?;
+        let at = to_instant("at", at)?;
+        self.with(|crm| crm.is_entitled(&request, at))
+    }
+
+    /// `isEntitled` for many requests at one instant under one lock, the answers in order.
+    /// A request that does not decode or that the core refuses throws for the whole batch.
+    pub fn are_entitled(
+        &self,
+        requests: Vec<String>,
+        at: SystemTime,
+    ) -> Result<Vec<bool>, CrmError> {
+        let requests = requests
+            .iter()
+            .map(|r| from_json::<EntitlementRequest>(r))
+            .collect::<Result<Vec<_>, _>>()?;
+        let at = to_instant("at", at)?;
+        self.with(|crm| requests.iter().map(|r| crm.is_entitled(r, at)).collect())
+    }
+
     /// The response and resolution targets for a request kind and priority.
     pub fn service_level(
         &self,
@@ -560,19 +586,31 @@ impl Crm {
         })
     }
 
-    /// The business calendar with that id, as JSON.
-    pub fn calendar(&self, id: String) -> Result<String, CrmError> {
-        self.with(|crm| to_json(crm.calendar(&CalendarId::new(id)?)?))
+    /// A `BusinessClock` over the business calendar with that id (a copy: later changes to
+    /// the engine's calendar do not reach it); an unknown id is `NotFound`.
+    pub fn business_clock(&self, id: String) -> Result<Arc<BusinessClock>, CrmError> {
+        self.with(|crm| {
+            Ok(BusinessClock::of(
+                crm.calendar(&CalendarId::new(id)?)?.clone(),
+            ))
+        })
     }
 
-    /// The process definition with that id, as JSON.
-    pub fn process_definition(&self, id: String) -> Result<String, CrmError> {
-        self.with(|crm| to_json(crm.process_definition(&DefinitionId::new(id)?)?))
+    /// The business calendar with that id (its JSON in `json`, which `BusinessClock` takes).
+    pub fn calendar(&self, id: String) -> Result<BusinessCalendar, CrmError> {
+        self.typed(|crm| BusinessCalendar::from_core(core(crm.calendar(&CalendarId::new(id)?))?))
     }
 
-    /// The process definition serving an interaction kind, as JSON.
-    pub fn classify_interaction(&self, kind: String) -> Result<String, CrmError> {
-        self.with(|crm| to_json(crm.classify_interaction(&kind)?))
+    /// The process definition with that id (its JSON in `json`).
+    pub fn process_definition(&self, id: String) -> Result<ProcessDefinition, CrmError> {
+        self.typed(|crm| {
+            ProcessDefinition::from_core(core(crm.process_definition(&DefinitionId::new(id)?))?)
+        })
+    }
+
+    /// The process definition serving an interaction kind (its JSON in `json`).
+    pub fn classify_interaction(&self, kind: String) -> Result<ProcessDefinition, CrmError> {
+        self.typed(|crm| ProcessDefinition::from_core(core(crm.classify_interaction(&kind))?))
     }
 
     /// The process instance with that id.
@@ -856,7 +894,9 @@ impl Crm {
 
 /// Decodes a definition's JSON and builds it, so a malformed graph is `InvalidDefinition` with
 /// every problem (not a JSON error).
-fn definition(json: &str) -> Result<crm_core::process::ProcessDefinition, CrmError> {
+/// A process definition from its JSON, built: a definition the core refuses is one
+/// `InvalidDefinition` listing every problem (not a `Json` error).
+pub(crate) fn definition(json: &str) -> Result<crm_core::process::ProcessDefinition, CrmError> {
     let spec: crm_core::process::DefinitionSpec = from_json(json)?;
     core(spec.build())
 }

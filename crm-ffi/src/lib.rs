@@ -25,6 +25,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 uniffi::setup_scaffolding!();
 
+mod calendar;
 mod command;
 mod convert;
 mod engine;
@@ -32,7 +33,9 @@ mod error;
 mod obligation;
 mod policy;
 mod records;
+mod runner;
 
+pub use calendar::BusinessClock;
 pub use command::CrmCommand;
 pub use convert::{
     Channel, CollectionStepKind, CommitmentState, Direction, FindingKind, InteractionOutcome,
@@ -47,13 +50,16 @@ pub use obligation::{Ledger, payment_plan_charges_until};
 pub use policy::{CompensationPolicy, DecisionTable, ServicePolicy, TieringPolicy};
 pub use records::{
     AccountabilityReport, ActionStatus, AgingReport, Agreement, AgreementLine, AgreementView,
-    ApprovedException, CollectionAction, CollectionTarget, Commitment, CommitmentTally,
-    CompensationDecision, CompensationGrant, Customer, Customer360, EntitlementStatus, EntityRef,
-    Finding, InstanceStatus, Interaction, LedgerTotals, LineStatusEntry, LineView, MoneyView,
-    PartnerScorecard, Party, PartyAccountability, PaymentPlan, ProcessInstance, ProcessReport,
-    ProcessView, Reconciliation, ServiceLevelTargets, ServiceMeasures, SlaClock, Statement,
-    StatementCharge, StepStats, TierChange, TierDecision, TierView, TieringBatch, TieringFailure,
-    UnpaidCharge, UsageRecord,
+    ApprovedException, BusinessCalendar, CollectionAction, CollectionTarget, Commitment,
+    CommitmentTally, CompensationDecision, CompensationGrant, Customer, Customer360,
+    EntitlementStatus, EntityRef, Finding, Holiday, InstanceStatus, Interaction, LedgerTotals,
+    LineStatusEntry, LineView, MoneyView, PartnerScorecard, Party, PartyAccountability,
+    PaymentPlan, ProcessInstance, ProcessReport, ProcessView, Reconciliation, ServiceLevelTargets,
+    ServiceMeasures, SlaClock, Statement, StatementCharge, StepStats, TierChange, TierDecision,
+    TierView, TieringBatch, TieringFailure, UnpaidCharge, UsageRecord, WorkingHours,
+};
+pub use runner::{
+    Performer, ProcessDefinition, ProcessEdge, ProcessMove, ProcessRunner, ProcessStep, StepKind,
 };
 
 /// An exact decimal, carried across the boundary as its plain string form (`"12.34"`).

@@ -591,6 +591,14 @@ impl ProcessInstance {
         let def = crm
             .process_definition(p.definition())
             .map_err(CrmError::from)?;
+        Self::from_parts(def, p)
+    }
+
+    /// The record of `p`, an instance of `def` (which names its current step).
+    pub(crate) fn from_parts(
+        def: &crm_core::process::ProcessDefinition,
+        p: &crm_core::process::ProcessInstance,
+    ) -> Out<Self> {
         let step =
             def.step(p.current())
                 .map(|s| s.id.clone())
@@ -1777,6 +1785,102 @@ impl CompensationDecision {
             reasons: d.reasons.clone(),
             at: from_instant(d.at),
             json: json(d)?,
+        })
+    }
+}
+
+// -- business calendars ---------------------------------------------------------------------------
+
+/// One working interval of a day (the core's `WorkingInterval`), as seconds of the local day.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct WorkingHours {
+    /// Its start, in seconds after local midnight.
+    pub start_secs: i64,
+    /// Its end, in seconds after local midnight (86400 for an interval that runs to midnight).
+    pub end_secs: i64,
+    /// The core's readable form, `09:00-17:00`.
+    pub text: String,
+}
+
+impl WorkingHours {
+    fn list(intervals: &[crm_core::calendar::WorkingInterval]) -> Vec<Self> {
+        intervals
+            .iter()
+            .map(|i| WorkingHours {
+                start_secs: i64::from(i.start_secs()),
+                end_secs: i64::from(i.end_secs()),
+                text: i.to_string(),
+            })
+            .collect()
+    }
+}
+
+/// A holiday of a business calendar: closed all day, or open only in `hours`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Holiday {
+    /// The date (local to the calendar's zone).
+    pub date: IsoDate,
+    /// Its name.
+    pub name: String,
+    /// The working hours of that day; empty when closed all day.
+    pub hours: Vec<WorkingHours>,
+}
+
+/// A business calendar (the core's `BusinessCalendar`): a zone, weekly working hours and
+/// holidays. `json` is its JSON contract form, which `BusinessClock(json)` takes.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct BusinessCalendar {
+    /// The calendar's id.
+    pub id: String,
+    /// Its IANA time zone (`Europe/Berlin`).
+    pub zone: String,
+    /// Monday's working hours (empty when closed).
+    pub monday: Vec<WorkingHours>,
+    /// Tuesday's working hours.
+    pub tuesday: Vec<WorkingHours>,
+    /// Wednesday's working hours.
+    pub wednesday: Vec<WorkingHours>,
+    /// Thursday's working hours.
+    pub thursday: Vec<WorkingHours>,
+    /// Friday's working hours.
+    pub friday: Vec<WorkingHours>,
+    /// Saturday's working hours.
+    pub saturday: Vec<WorkingHours>,
+    /// Sunday's working hours.
+    pub sunday: Vec<WorkingHours>,
+    /// The holidays, by date.
+    pub holidays: Vec<Holiday>,
+    /// Business time of a week without holidays and clock changes.
+    pub weekly_business_time: BusinessDuration,
+    /// The whole calendar as JSON (the JSON contract form).
+    pub json: String,
+}
+
+impl BusinessCalendar {
+    pub(crate) fn from_core(c: &crm_core::calendar::BusinessCalendar) -> Out<Self> {
+        use chrono::Weekday as W;
+        let day = |d: W| WorkingHours::list(c.week().get(d));
+        Ok(BusinessCalendar {
+            id: c.id().to_string(),
+            zone: c.zone().name().to_string(),
+            monday: day(W::Mon),
+            tuesday: day(W::Tue),
+            wednesday: day(W::Wed),
+            thursday: day(W::Thu),
+            friday: day(W::Fri),
+            saturday: day(W::Sat),
+            sunday: day(W::Sun),
+            holidays: c
+                .holidays()
+                .iter()
+                .map(|h| Holiday {
+                    date: h.date(),
+                    name: h.name().to_string(),
+                    hours: WorkingHours::list(h.hours()),
+                })
+                .collect(),
+            weekly_business_time: c.weekly_business_time().into(),
+            json: json(c)?,
         })
     }
 }

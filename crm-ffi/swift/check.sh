@@ -83,17 +83,35 @@ expect "$SRC" "open func paymentPlansOf(customer: String)throws  -> [PaymentPlan
 expect "$SRC" "open func serviceLevel(customer: String, code: String, priority: String, at: Date)throws  -> ServiceLevelTargets"
 expect "$SRC" "open func exceptionsCovering(customer: String, scope: String, at: Date, agreement: String?)throws  -> [ApprovedException]"
 expect "$SRC" "open func totals()throws  -> LedgerTotals"
+expect "$SRC" "open func isEntitled(request: String, at: Date)throws  -> Bool"
+expect "$SRC" "open func areEntitled(requests: [String], at: Date)throws  -> [Bool]"
+expect "$SRC" "open class BusinessClock: BusinessClockProtocol"
+expect "$SRC" "public convenience init(calendar: String)throws"
+expect "$SRC" "open func add(at: Date, duration: BusinessDuration, paused: [TimeRange] = [])throws  -> Date"
+expect "$SRC" "open func between(start: Date, end: Date, paused: [TimeRange] = [])throws  -> BusinessDuration"
+expect "$SRC" "open func addMany(instants: [Date], duration: BusinessDuration)throws  -> [Date]"
+expect "$SRC" "open func businessClock(id: String)throws  -> BusinessClock"
+expect "$SRC" "open func calendar(id: String)throws  -> BusinessCalendar"
+expect "$SRC" "open func calendar()throws  -> BusinessCalendar"
+expect "$SRC" "open func processDefinition(id: String)throws  -> ProcessDefinition"
+expect "$SRC" "open func classifyInteraction(kind: String)throws  -> ProcessDefinition"
+expect "$SRC" "open class ProcessRunner: ProcessRunnerProtocol"
+expect "$SRC" "public convenience init(definition: String, calendar: BusinessClock, instance: String, customer: String, at: Date, agreement: String? = nil, data: String? = nil, sla: String? = nil)throws"
+expect "$SRC" "open func advance(outcome: String, at: Date, performer: Performer, data: String? = nil)throws  -> ProcessMove"
+expect "$SRC" "open func history()throws  -> [ProcessMove]"
+expect "$SRC" "open func status(at: Date)throws  -> InstanceStatus"
 for record in Customer Agreement AgreementLine LineStatusEntry Statement StatementCharge AgingReport \
     Reconciliation UnpaidCharge CollectionAction ProcessInstance InstanceStatus SlaClock Interaction \
     Finding EntityRef Customer360 TierView AgreementView LineView MoneyView ProcessView Commitment \
     UsageRecord TierChange CompensationGrant EntitlementStatus ServiceMeasures CommitmentTally \
     PartyAccountability PartnerScorecard AccountabilityReport StepStats ProcessReport PaymentPlan \
     ServiceLevelTargets ApprovedException LedgerTotals TierDecision TieringFailure TieringBatch \
-    CompensationDecision; do
+    CompensationDecision ProcessMove BusinessCalendar Holiday WorkingHours \
+    ProcessDefinition ProcessStep ProcessEdge; do
     expect "$SRC" "public struct $record"
 done
 for enum in CollectionTarget ActionStatus Channel Direction Purpose InteractionOutcome Severity \
-    FindingKind CollectionStepKind SlaState CommitmentState Party CrmCommand PaymentMethod; do
+    FindingKind CollectionStepKind SlaState CommitmentState Party CrmCommand PaymentMethod Performer StepKind; do
     expect "$SRC" "public enum $enum"
 done
 expect "$OUT/crm_ffiFFI.h" "uniffi_crm_ffi_fn_func_money_split"

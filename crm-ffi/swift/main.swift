@@ -52,4 +52,34 @@ do {
     check(entity == "customer" && id == "C-404", "not found carries entity and id")
 }
 
-print("Swift: 9 passed, 0 failed")
+// the yes/no of an entitlement check: C1 has no agreement, so no such entitlement
+do {
+    _ = try crm.isEntitled(request: #"{"customer":"C1","code":"ticket","channel":"phone"}"#, at: at)
+    check(false, "an entitlement the customer lacks must throw")
+} catch CrmError.NotFound(_, let entity, _) {
+    check(entity == "entitlement", "isEntitled says NotFound like checkEntitlement")
+}
+
+// business-hours arithmetic: Friday 16:30 Berlin + 4 h is Monday 12:30 Berlin (11:30 UTC)
+let day = #"[{"start":"09:00","end":"17:00"}]"#
+let clock = try BusinessClock(calendar: #"{"id":"support","zone":"Europe/Berlin","holidays":[],"week":{"#
+    + ["monday", "tuesday", "wednesday", "thursday", "friday"].map { "\"\($0)\":\(day)" }.joined(separator: ",") + "}}")
+let friday = Date(timeIntervalSince1970: 1_772_811_000)  // 2026-03-06T15:30:00Z
+let deadline = try clock.add(at: friday, duration: BusinessDuration(seconds: 4 * 3600))
+check(deadline == Date(timeIntervalSince1970: 1_773_055_800), "a deadline skips the weekend")
+check(try clock.between(start: friday, end: deadline) == BusinessDuration(seconds: 4 * 3600), "between undoes add")
+
+// a process stepped in memory; an outcome the step lacks is an InvalidTransition
+let ticket = #"{"id":"ticket","name":"Ticket","version":1,"steps":[{"id":"triage","name":"Triage","action":"read","kind":"start","performer":{"type":"queue","name":"first_line"}},{"id":"closed","name":"Closed","action":"close","kind":"end","performer":{"type":"queue","name":"first_line"}}],"edges":[{"from":"triage","outcome":"done","to":"closed"}]}"#
+let runner = try ProcessRunner(definition: ticket, calendar: clock, instance: "P-1", customer: "C1", at: friday)
+do {
+    _ = try runner.advance(outcome: "nope", at: friday, performer: .queue(name: "first_line"))
+    check(false, "an unknown outcome must throw")
+} catch CrmError.InvalidTransition(_, _, let id, _, _) {
+    check(id == "P-1", "the refused move names the instance")
+}
+let move = try runner.advance(outcome: "done", at: deadline, performer: .queue(name: "first_line"))
+let ended = try runner.ended()
+check(move.to == "closed" && ended, "the runner records the move")
+
+print("Swift: 13 passed, 0 failed")

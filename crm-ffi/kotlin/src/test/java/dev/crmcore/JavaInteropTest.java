@@ -100,4 +100,44 @@ class JavaInteropTest {
                 () -> ledger.reconcile(LocalDate.of(2025, 2, 1), LocalDate.of(2025, 1, 1), LocalDate.of(2025, 3, 1), null));
         }
     }
+
+    @Test
+    void theNewObjectsFromJava() throws CrmException {
+        Instant friday = Instant.parse("2026-03-06T15:30:00Z"); // 16:30 in Berlin
+        try (Crm crm = new Crm()) {
+            crm.execute(new Meta(friday, "erp", null, null),
+                "{\"type\":\"register_customer\",\"customer\":{\"id\":\"C1\",\"name\":\"Ada\"}}");
+            // no agreement yet: no such entitlement, for the yes/no as for the decision
+            String request = "{\"customer\":\"C1\",\"code\":\"ticket\",\"channel\":\"phone\"}";
+            assertThrows(CrmException.NotFound.class, () -> crm.checkEntitlement(request, friday));
+            CrmException.NotFound none = assertThrows(CrmException.NotFound.class, () -> crm.isEntitled(request, friday));
+            assertEquals("entitlement", none.getEntity());
+            assertThrows(CrmException.NotFound.class, () -> crm.areEntitled(List.of(request), friday));
+        }
+        String day = "[{\"start\":\"09:00\",\"end\":\"17:00\"}]";
+        String calendar = "{\"id\":\"support\",\"zone\":\"Europe/Berlin\",\"holidays\":[],\"week\":{"
+            + "\"monday\":" + day + ",\"tuesday\":" + day + ",\"wednesday\":" + day
+            + ",\"thursday\":" + day + ",\"friday\":" + day + "}}";
+        try (BusinessClock clock = new BusinessClock(calendar)) {
+            Instant deadline = clock.add(friday, new BusinessDuration(4 * 3600L), List.of());
+            assertEquals(Instant.parse("2026-03-09T11:30:00Z"), deadline);
+            assertEquals(4 * 3600L, clock.between(friday, deadline, List.of()).getSeconds());
+            String ticket = "{\"id\":\"ticket\",\"name\":\"Ticket\",\"version\":1,\"steps\":["
+                + "{\"id\":\"triage\",\"name\":\"Triage\",\"action\":\"read\",\"kind\":\"start\","
+                + "\"performer\":{\"type\":\"queue\",\"name\":\"first_line\"}},"
+                + "{\"id\":\"closed\",\"name\":\"Closed\",\"action\":\"close\",\"kind\":\"end\","
+                + "\"performer\":{\"type\":\"queue\",\"name\":\"first_line\"}}],"
+                + "\"edges\":[{\"from\":\"triage\",\"outcome\":\"done\",\"to\":\"closed\"}]}";
+            try (ProcessRunner runner = new ProcessRunner(ticket, clock, "P-1", "C1", friday, null, null, null)) {
+                Performer firstLine = new Performer.Queue("first_line");
+                CrmException.InvalidTransition wrong = assertThrows(CrmException.InvalidTransition.class,
+                    () -> runner.advance("nope", deadline, firstLine, null));
+                assertEquals("P-1", wrong.getId());
+                ProcessMove move = runner.advance("done", deadline, firstLine, null);
+                assertEquals("closed", move.getTo());
+                assertEquals(4 * 3600L, move.getBusinessTime().getSeconds());
+                assertTrue(runner.ended());
+            }
+        }
+    }
 }

@@ -256,7 +256,11 @@ class EngineTest {
     @Test
     fun `story 5 - a chat complaint over a weekend with a warm transfer`() {
         World.world().use { crm ->
-            val def = crm.classifyInteraction("complaint")
+            val complaint = crm.classifyInteraction("complaint")
+            assertTrue("complaint" in complaint.interactionKinds)
+            assertEquals(1, complaint.steps.count { it.kind == StepKind.START })
+            assertTrue(complaint.edges.any { it.warmTransfer && it.outcome == "transfer" }, complaint.edges.toString())
+            val def = complaint.json
             assertTrue(processDefinitionToMermaid(def).contains("flowchart"))
             assertTrue(processDefinitionToDot(def).contains("digraph"))
             assertEquals(def, processDefinitionBuild(def))

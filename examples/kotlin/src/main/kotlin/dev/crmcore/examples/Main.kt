@@ -1,8 +1,10 @@
-// The engine from Kotlin: a sale, a broken phone, an entitlement check with its reasons, a
-// consume, typed records (the agreement's line, the usage, the 360 view), an illegal move
-// refused, and replay. Run it with Maven (see examples/kotlin/pom.xml).
+// The engine from Kotlin: a sale, a broken phone, an entitlement check with its reasons (and
+// the yes/no of the hot path), a consume, a repair deadline in business hours, typed records
+// (the agreement's line, the usage, the 360 view), an illegal move refused, and replay. Run it
+// with Maven (see examples/kotlin/pom.xml).
 package dev.crmcore.examples
 
+import dev.crmcore.BusinessDuration
 import dev.crmcore.Channel
 import dev.crmcore.Crm
 import dev.crmcore.CrmCommand
@@ -34,9 +36,23 @@ fun main() {
         val decision = crm.checkEntitlement(request, Instant.parse("2026-06-01T10:00:00Z"))
         println("${decision.outcome}, ${decision.remaining?.remaining?.toPlainString()} remaining after this one")
         decision.reasons.forEach { println("  - ${it.type}: ${it.message}") }
+        // a gateway asking only yes or no gets the same answer, without the reasons
+        println("isEntitled: ${crm.isEntitled(request, Instant.parse("2026-06-01T10:00:00Z"))}")
         crm.executeCommand(Meta(Instant.parse("2026-06-01T10:05:00Z"), "desk-3", null, null),
             CrmCommand.ConsumeEntitlement("REQ-1", "C-1", "device_replacement", Channel.PHONE, null, null))
         println("used ${crm.usage("REQ-1").quantity} on ${crm.usage("REQ-1").channel}")
+        // the repair is promised within 24 business hours on the shop's calendar
+        crm.execute(meta, """{"type":"register_calendar","calendar":{"id":"shop","zone":"Europe/Berlin",
+            "week":{"monday":[{"start":"09:00","end":"18:00"}],"tuesday":[{"start":"09:00","end":"18:00"}],
+            "wednesday":[{"start":"09:00","end":"18:00"}],"thursday":[{"start":"09:00","end":"18:00"}],
+            "friday":[{"start":"09:00","end":"18:00"}]},"holidays":[{"date":"2026-06-04","name":"Corpus Christi"}]}}""")
+        crm.businessClock("shop").use { clock ->
+            val due = clock.add(Instant.parse("2026-06-01T10:05:00Z"), BusinessDuration(24 * 3600L))
+            // Monday 12:05 in Berlin: 5h55 on Monday, 9 h Tuesday and Wednesday, Thursday is a
+            // holiday, so the last 5 minutes fall on Friday morning
+            check(due == Instant.parse("2026-06-05T07:05:00Z"))
+            println("repair due $due (${crm.calendar("shop").holidays.single().name} is closed)")
+        }
         val view = crm.customer360("C-1", Instant.parse("2026-06-01T11:00:00Z"), 5)
         println("360: ${view.name}, lines in service ${view.agreements.single().activeLines}, ${view.alerts.size} alerts")
 
