@@ -7,11 +7,8 @@
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
-use crm_core::obligation::{
-    AllocationRule, BillingTiming, Frequency, Ledger, Payment, PaymentMethod, PaymentPlan,
-    PaymentType, Periodicity, ScheduleInput, Scope,
-};
-use crm_core::{AgreementId, CustomerId, LineId, Money, PaymentId, PlanId};
+use crm_core::obligation::{AllocationRule, Ledger, Payment, PaymentMethod, Scope};
+use crm_core::{Money, PaymentId};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -28,63 +25,22 @@ fn d(s: &str) -> NaiveDate {
 
 fn build() -> (Vec<Ledger>, Vec<Payment>) {
     let eur = crm_core::Currency::new("EUR").unwrap();
-    let at = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
     let paid_at = Utc.with_ymd_and_hms(2025, 7, 10, 9, 0, 0).unwrap();
-    let mut ledgers = Vec::with_capacity(customers());
-    let mut payments = Vec::with_capacity(customers());
-    for i in 0..customers() {
-        let customer = CustomerId::new(format!("C{i}")).unwrap();
-        let agreement = AgreementId::new(format!("A{i}")).unwrap();
-        let device = PaymentPlan::new(
-            PlanId::new(format!("D{i}")).unwrap(),
-            customer.clone(),
-            agreement.clone(),
-            Some(LineId::new(format!("L{i}-dev")).unwrap()),
-            PaymentType::Sale,
-            Periodicity::Installments {
-                total: Money::parse("1200.00", "EUR").unwrap(),
-                count: 12,
-                every: Frequency::Monthly,
-                first_due: d("2025-01-31"),
-            },
-        )
-        .unwrap();
-        let service = PaymentPlan::new(
-            PlanId::new(format!("S{i}")).unwrap(),
-            customer.clone(),
-            agreement,
-            Some(LineId::new(format!("L{i}-svc")).unwrap()),
-            PaymentType::Service,
-            Periodicity::Recurring {
-                amount: Money::parse("49.90", "EUR").unwrap(),
-                every: Frequency::Monthly,
-                start: d("2025-01-01"),
-                end: None,
-                timing: BillingTiming::InAdvance,
-                price_changes: vec![],
-            },
-        )
-        .unwrap();
-        let mut ledger = Ledger::new(customer.clone(), eur);
-        for plan in [&device, &service] {
-            let charges = plan
-                .charges_until(d("2025-12-31"), &ScheduleInput::default())
-                .unwrap();
-            ledger.add_charges(charges, at).unwrap();
-        }
-        assert_eq!(ledger.charges().len(), 24);
-        ledgers.push(ledger);
-        payments.push(Payment {
+    let ledgers: Vec<Ledger> = (0..customers()).map(summary::typical_ledger).collect();
+    let payments = ledgers
+        .iter()
+        .enumerate()
+        .map(|(i, ledger)| Payment {
             id: PaymentId::new(format!("PAY{i}")).unwrap(),
-            customer_id: customer,
+            customer_id: ledger.customer_id().clone(),
             received_at: paid_at,
             // varies per customer so allocation stops at different charges
             amount: Money::from_minor(30_000 + (i as i64 % 50_000), eur),
             method: PaymentMethod::DirectDebit,
             reference: String::new(),
             allocation: AllocationRule::OldestDueFirst,
-        });
-    }
+        })
+        .collect();
     (ledgers, payments)
 }
 

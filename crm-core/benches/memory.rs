@@ -29,12 +29,9 @@ mod summary;
 #[path = "../tests/entitlement_support/mod.rs"]
 mod support;
 
-use chrono::{NaiveDate, TimeZone, Utc};
 use crm_core::catalog::{Offering, OfferingKind};
 use crm_core::entitlement::{EntitlementKind, EntitlementTemplate, Window};
-use crm_core::obligation::{
-    BillingTiming, Frequency, Ledger, PaymentPlan, PaymentType, Periodicity, ScheduleInput,
-};
+use crm_core::obligation::Ledger;
 use crm_core::party::Channel;
 use crm_core::*;
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
@@ -123,54 +120,7 @@ fn engine_u(customers: usize, with_agreements: bool, uses_n: usize) -> Crm {
 use crm_core::entitlement::EntitlementRequest;
 
 fn ledgers(n: usize) -> Vec<Ledger> {
-    let d = |s: &str| s.parse::<NaiveDate>().unwrap();
-    let eur = Currency::new("EUR").unwrap();
-    let at = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
-    let mut out = Vec::with_capacity(n);
-    for i in 0..n {
-        let customer = CustomerId::new(format!("C{i:07}")).unwrap();
-        let agreement = AgreementId::new(format!("A{i:07}")).unwrap();
-        let device = PaymentPlan::new(
-            PlanId::new(format!("A{i:07}-DEV")).unwrap(),
-            customer.clone(),
-            agreement.clone(),
-            Some(LineId::new(format!("A{i:07}-L00")).unwrap()),
-            PaymentType::Sale,
-            Periodicity::Installments {
-                total: Money::parse("1200.00", "EUR").unwrap(),
-                count: 12,
-                every: Frequency::Monthly,
-                first_due: d("2025-01-31"),
-            },
-        )
-        .unwrap();
-        let service = PaymentPlan::new(
-            PlanId::new(format!("A{i:07}-SVC")).unwrap(),
-            customer.clone(),
-            agreement,
-            Some(LineId::new(format!("A{i:07}-L01")).unwrap()),
-            PaymentType::Service,
-            Periodicity::Recurring {
-                amount: Money::parse("49.90", "EUR").unwrap(),
-                every: Frequency::Monthly,
-                start: d("2025-01-01"),
-                end: None,
-                timing: BillingTiming::InAdvance,
-                price_changes: vec![],
-            },
-        )
-        .unwrap();
-        let mut ledger = Ledger::new(customer, eur);
-        for plan in [&device, &service] {
-            let charges = plan
-                .charges_until(d("2025-12-31"), &ScheduleInput::default())
-                .unwrap();
-            ledger.add_charges(charges, at).unwrap();
-        }
-        assert_eq!(ledger.charges().len(), 24);
-        out.push(ledger);
-    }
-    out
+    (0..n).map(summary::typical_ledger).collect()
 }
 
 fn main() {

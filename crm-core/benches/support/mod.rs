@@ -172,3 +172,62 @@ impl Summary<'_> {
         );
     }
 }
+
+/// The ledger of a typical customer number `i` (ids `C{i:07}`, `A{i:07}`, plans
+/// `A{i:07}-DEV` / `A{i:07}-SVC` on lines `A{i:07}-L00` / `-L01`): a device sold in 12
+/// monthly installments of 100.00 from 2025-01-31 and a 49.90 monthly service from
+/// 2025-01-01, billed up to 2025-12-31: 24 charges. Shared by the ledger and memory benches.
+pub fn typical_ledger(i: usize) -> crm_core::obligation::Ledger {
+    use crm_core::obligation::{
+        BillingTiming, Frequency, Ledger, PaymentPlan, PaymentType, Periodicity, ScheduleInput,
+    };
+    use crm_core::{AgreementId, Currency, CustomerId, LineId, Money, PlanId};
+    let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+    let at = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2025, 1, 1, 0, 0, 0).unwrap();
+    let customer = CustomerId::new(format!("C{i:07}")).unwrap();
+    let agreement = AgreementId::new(format!("A{i:07}")).unwrap();
+    let plan = |suffix: &str, line: &str, payment_type, periodicity| {
+        PaymentPlan::new(
+            PlanId::new(format!("A{i:07}-{suffix}")).unwrap(),
+            customer.clone(),
+            agreement.clone(),
+            Some(LineId::new(format!("A{i:07}-{line}")).unwrap()),
+            payment_type,
+            periodicity,
+        )
+        .unwrap()
+    };
+    let device = plan(
+        "DEV",
+        "L00",
+        PaymentType::Sale,
+        Periodicity::Installments {
+            total: Money::parse("1200.00", "EUR").unwrap(),
+            count: 12,
+            every: Frequency::Monthly,
+            first_due: d("2025-01-31"),
+        },
+    );
+    let service = plan(
+        "SVC",
+        "L01",
+        PaymentType::Service,
+        Periodicity::Recurring {
+            amount: Money::parse("49.90", "EUR").unwrap(),
+            every: Frequency::Monthly,
+            start: d("2025-01-01"),
+            end: None,
+            timing: BillingTiming::InAdvance,
+            price_changes: vec![],
+        },
+    );
+    let mut ledger = Ledger::new(customer.clone(), Currency::new("EUR").unwrap());
+    for plan in [&device, &service] {
+        let charges = plan
+            .charges_until(d("2025-12-31"), &ScheduleInput::default())
+            .unwrap();
+        ledger.add_charges(charges, at).unwrap();
+    }
+    assert_eq!(ledger.charges().len(), 24);
+    ledger
+}
