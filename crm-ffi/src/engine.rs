@@ -17,7 +17,7 @@ use crate::records::{
     Reconciliation, ServiceLevelTargets, ServiceMeasures, Statement, TierChange, UsageRecord,
 };
 use crate::runner::ProcessDefinition;
-use crate::{CrmError, ExactDecimal, IsoDate, core, from_instant, guard, to_instant};
+use crate::{CrmError, ExactDecimal, IsoDate, core, from_instant, from_json, guard, to_instant};
 use crm_core::engine::{CommandEnvelope, EventEnvelope, InMemoryStore, Metadata};
 use crm_core::entitlement::{CustomerStanding, EntitlementRequest};
 use crm_core::ids::{
@@ -25,16 +25,11 @@ use crm_core::ids::{
     InteractionId, UsageId,
 };
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 fn to_json<T: Serialize + ?Sized>(v: &T) -> crm_core::Result<String> {
     Ok(serde_json::to_string(v)?)
-}
-
-fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, CrmError> {
-    core(serde_json::from_str(text).map_err(crm_core::Error::from))
 }
 
 fn signed(v: u64) -> i64 {

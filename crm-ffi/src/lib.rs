@@ -93,6 +93,12 @@ fn core<T>(r: crm_core::Result<T>) -> Result<T, CrmError> {
     r.map_err(CrmError::from)
 }
 
+/// A value of the core decoded from its JSON (the JSON contract); a bad text is the core's
+/// `json` error, as `CrmException.Json`.
+fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, CrmError> {
+    core(serde_json::from_str(text).map_err(crm_core::Error::from))
+}
+
 fn parse_iso_date(s: &str) -> Result<IsoDate, CrmError> {
     chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| {
         CrmError::from(crm_core::Error::validation(

@@ -1,19 +1,14 @@
 //! Obligations for Kotlin, Java and Swift: payment plans turned into charges, and a customer's
 //! ledger. Records go in and come out as the JSON contract; money is exact throughout.
 
-use crate::{CrmError, IsoDate, core, guard, to_instant};
+use crate::{CrmError, IsoDate, core, from_json, guard, to_instant};
 use crm_core::obligation as o;
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 fn to_json<T: Serialize + ?Sized>(v: &T) -> Result<String, CrmError> {
     core(serde_json::to_string(v).map_err(crm_core::Error::from))
-}
-
-fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, CrmError> {
-    core(serde_json::from_str(text).map_err(crm_core::Error::from))
 }
 
 fn scope(json: Option<String>) -> Result<o::Scope, CrmError> {

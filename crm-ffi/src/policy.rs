@@ -4,19 +4,14 @@
 //! `docs/policies.md`): a bad policy throws `InvalidDefinition` with every problem. Facts,
 //! measures and complaints go in as the JSON contract; decisions come back as JSON.
 
-use crate::{CrmError, core, guard, to_instant};
+use crate::{CrmError, core, from_json, guard, to_instant};
 use crm_core::policy as p;
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use std::sync::Arc;
 use std::time::SystemTime;
 
 fn to_json<T: Serialize>(v: &T) -> Result<String, CrmError> {
     core(serde_json::to_string(v).map_err(crm_core::Error::from))
-}
-
-fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, CrmError> {
-    core(serde_json::from_str(text).map_err(crm_core::Error::from))
 }
 
 /// A decision table: typed columns, rules, a hit policy; checked when built.

@@ -9,20 +9,15 @@
 
 use crate::calendar::BusinessClock;
 use crate::records::{InstanceStatus, ProcessInstance};
-use crate::{BusinessDuration, CrmError, core, from_instant, guard, to_instant};
+use crate::{BusinessDuration, CrmError, core, from_instant, from_json, guard, to_instant};
 use crm_core::calendar::BusinessCalendar;
 use crm_core::ids::{AgreementId, CustomerId, InstanceId};
 use crm_core::process::{InstanceData, MoveView, NewInstance, SlaTargets};
 
 /// The core's definition (this module's `ProcessDefinition` is the binding's record of it).
 type CoreDefinition = crm_core::process::ProcessDefinition;
-use serde::de::DeserializeOwned;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
-
-fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, CrmError> {
-    core(serde_json::from_str(text).map_err(crm_core::Error::from))
-}
 
 fn data_arg(data: Option<&str>) -> Result<InstanceData, CrmError> {
     data.map(from_json)

@@ -47,6 +47,11 @@ fn core<T>(r: crm_core::Result<T>) -> PyResult<T> {
     r.map_err(|e| PyCrmError::Core(e).into())
 }
 
+/// A core value as its JSON (the JSON contract), for building Python records from it.
+fn json<T: serde::Serialize>(v: &T) -> PyResult<serde_json::Value> {
+    core(serde_json::to_value(v).map_err(crm_core::Error::from))
+}
+
 // ---------------------------------------------------------------------------------------------
 // Argument conversions
 // ---------------------------------------------------------------------------------------------

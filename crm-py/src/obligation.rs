@@ -7,17 +7,12 @@
 
 use crate::engine::wrap;
 use crate::value::decode;
-use crate::{PyCrmError, core, currency_arg, guard, instant_arg};
+use crate::{PyCrmError, core, currency_arg, guard, instant_arg, json};
 use crm_core::obligation as o;
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 use serde::Serialize;
-use serde_json::Value;
 use std::sync::Mutex;
-
-fn json<T: Serialize>(v: &T) -> PyResult<Value> {
-    serde_json::to_value(v).map_err(|e| PyCrmError::Core(e.into()).into())
-}
 
 fn scope(obj: Option<&Bound<'_, PyAny>>) -> PyResult<o::Scope> {
     obj.map_or_else(|| Ok(o::Scope::default()), decode)

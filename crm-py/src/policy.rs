@@ -6,17 +6,11 @@
 
 use crate::engine::wrap;
 use crate::value::decode;
-use crate::{PyCrmError, core, guard, instant_arg};
+use crate::{core, guard, instant_arg, json};
 use crm_core::policy as p;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDate, PyDateTime, PyDict, PyInt, PyString};
-use serde::Serialize;
-use serde_json::Value;
-
-fn json<T: Serialize>(v: &T) -> PyResult<Value> {
-    serde_json::to_value(v).map_err(|e| PyCrmError::Core(e.into()).into())
-}
 
 /// A fact for a decision table from a plain Python value: `bool`, `int`, `Decimal`, `Money`,
 /// `str`, `date`, or the tagged form (`{"type": "money", "value": ...}`).

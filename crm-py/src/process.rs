@@ -9,7 +9,7 @@
 use crate::calendar::BusinessClock;
 use crate::engine::wrap;
 use crate::value::decode;
-use crate::{PyCrmError, guard, instant_arg};
+use crate::{PyCrmError, core, guard, instant_arg, json};
 use crm_core::calendar::BusinessCalendar;
 use crm_core::ids::{AgreementId, CustomerId, InstanceId};
 use crm_core::process::{
@@ -20,14 +20,6 @@ use pyo3::types::{PyList, PyString};
 
 /// How many performer records a runner remembers (a process has a handful of performers).
 const REMEMBERED_PERFORMERS: usize = 8;
-
-fn core<T>(r: crm_core::Result<T>) -> PyResult<T> {
-    r.map_err(|e| PyCrmError::Core(e).into())
-}
-
-fn json<T: serde::Serialize>(v: &T) -> PyResult<serde_json::Value> {
-    core(serde_json::to_value(v).map_err(crm_core::Error::from))
-}
 
 /// One instance of a process definition, run in memory: `advance(outcome, at, performer)`
 /// takes an outcome from the current step, as `Crm.execute(AdvanceProcess)` would, and

@@ -14,7 +14,7 @@
 //! - [`decode`]: Python data into a core type, with the core's serde doing the typed work
 //!   ([`decode_items`]: a list of them, item by item).
 
-use crate::{PyCrmError, core, instant_arg};
+use crate::{PyCrmError, core, instant_arg, json};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -199,10 +199,6 @@ fn object<'py>(
         map.insert(key.to_string(), child);
     }
     Ok(Value::Object(map))
-}
-
-fn json<T: Serialize>(v: &T) -> PyResult<Value> {
-    serde_json::to_value(v).map_err(|e| PyCrmError::Core(e.into()).into())
 }
 
 /// A JSON value as JSON-shaped Python data.
