@@ -12,9 +12,10 @@
 use crate::calendar::BusinessClock;
 use crate::records::{
     AccountabilityReport, AgingReport, Agreement, ApprovedException, BusinessCalendar,
-    CollectionAction, Commitment, CompensationGrant, Customer, Customer360, EntitlementStatus,
-    Finding, InstanceStatus, Interaction, PaymentPlan, ProcessInstance, ProcessReport,
-    Reconciliation, ServiceLevelTargets, ServiceMeasures, Statement, TierChange, UsageRecord,
+    CollectionAction, Commitment, CompensationDecision, CompensationGrant, Customer, Customer360,
+    EntitlementStatus, Finding, InstanceStatus, Interaction, PaymentPlan, ProcessInstance,
+    ProcessReport, Reconciliation, ServiceLevelTargets, ServiceMeasures, Statement, TierChange,
+    TierDecision, TieringBatch, UsageRecord,
 };
 use crate::runner::ProcessDefinition;
 use crate::{CrmError, ExactDecimal, IsoDate, core, from_instant, from_json, guard, to_instant};
@@ -22,7 +23,7 @@ use crm_core::engine::{CommandEnvelope, EventEnvelope, InMemoryStore, Metadata};
 use crm_core::entitlement::{CustomerStanding, EntitlementRequest};
 use crm_core::ids::{
     ActorId, AgreementId, CalendarId, CustomerId, DefinitionId, EntitlementId, InstanceId,
-    InteractionId, UsageId,
+    InteractionId, PlanId, UsageId,
 };
 use serde::Serialize;
 use std::sync::{Arc, Mutex};
@@ -877,6 +878,114 @@ impl Crm {
                 .map(CompensationGrant::from_core)
                 .collect()
         })
+    }
+
+    /// The measures tiering reads for a customer at `at` (revenue, margin, tenure, days
+    /// overdue, bounced payments, open complaints, potential), as JSON.
+    pub fn customer_measures(&self, customer: String, at: SystemTime) -> Result<String, CrmError> {
+        let at = to_instant("at", at)?;
+        self.with(|crm| to_json(&crm.customer_measures(&CustomerId::new(customer)?, at)?))
+    }
+
+    /// The tier the registered tiering policy gives a customer at `at`, and why (records
+    /// nothing: `AssignTiers` records).
+    pub fn assign_tier(&self, customer: String, at: SystemTime) -> Result<TierDecision, CrmError> {
+        let at = to_instant("at", at)?;
+        self.typed(|crm| {
+            TierDecision::from_core(&core(crm.assign_tier(&CustomerId::new(customer)?, at))?)
+        })
+    }
+
+    /// The tiers of many customers (every customer when `customers` is empty); records nothing.
+    pub fn assign_tiers(
+        &self,
+        customers: Vec<String>,
+        at: SystemTime,
+    ) -> Result<TieringBatch, CrmError> {
+        let at = to_instant("at", at)?;
+        let ids = customers
+            .into_iter()
+            .map(|c| core(CustomerId::new(c)))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.typed(|crm| TieringBatch::from_core(&core(crm.assign_tiers(&ids, at))?))
+    }
+
+    /// What the registered compensation policy grants for a complaint (JSON) of a customer at
+    /// `at`; records nothing (`GrantCompensation` records).
+    pub fn decide_compensation(
+        &self,
+        customer: String,
+        complaint: String,
+        at: SystemTime,
+    ) -> Result<CompensationDecision, CrmError> {
+        let at = to_instant("at", at)?;
+        let complaint: crm_core::policy::Complaint = from_json(&complaint)?;
+        self.typed(|crm| {
+            CompensationDecision::from_core(&core(crm.decide_compensation(
+                &CustomerId::new(customer)?,
+                &complaint,
+                at,
+            ))?)
+        })
+    }
+
+    /// The customer's standing at `at` (days overdue from the ledger, tier), as JSON: what an
+    /// entitlement check uses when its request carries none.
+    pub fn standing(&self, customer: String, at: SystemTime) -> Result<String, CrmError> {
+        let at = to_instant("at", at)?;
+        self.with(|crm| to_json(&crm.standing(&CustomerId::new(customer)?, at)?))
+    }
+
+    /// The payment plan with that id.
+    pub fn payment_plan(&self, id: String) -> Result<PaymentPlan, CrmError> {
+        self.typed(|crm| PaymentPlan::from_core(core(crm.payment_plan(&PlanId::new(id)?))?))
+    }
+
+    /// Every customer's reconciliation of `from..=to` as of `as_of`, as JSON: a list of
+    /// `[customer, reconciliation]` pairs in customer id order.
+    pub fn reconcile_all(
+        &self,
+        from: IsoDate,
+        to: IsoDate,
+        as_of: IsoDate,
+    ) -> Result<String, CrmError> {
+        self.with(|crm| to_json(&crm.reconcile_all(from, to, as_of)?))
+    }
+
+    /// The registered collection policy with that name, as JSON.
+    pub fn collection_policy(&self, name: String) -> Result<String, CrmError> {
+        self.with(|crm| to_json(crm.collection_policy(&name)?))
+    }
+
+    /// The customer's restricted lines whose debt past due is settled at `at` (ready to lift),
+    /// as JSON.
+    pub fn settled_restrictions(
+        &self,
+        customer: String,
+        at: SystemTime,
+    ) -> Result<String, CrmError> {
+        let at = to_instant("at", at)?;
+        self.with(|crm| to_json(&crm.settled_restrictions(&CustomerId::new(customer)?, at)?))
+    }
+
+    /// A copy of the customer's ledger (null when the customer has none yet); changing the copy
+    /// changes nothing in the engine.
+    pub fn ledger(
+        &self,
+        customer: String,
+    ) -> Result<Option<Arc<crate::obligation::Ledger>>, CrmError> {
+        self.with(|crm| {
+            Ok(crm
+                .ledger(&CustomerId::new(customer)?)?
+                .cloned()
+                .map(crate::obligation::Ledger::holding))
+        })
+    }
+
+    /// The version of an event stream (`"ledger/C-1"`, `"agreement/A-1"` ...), 0 when it has
+    /// none: what a command's `expectedVersion` names for an optimistic write.
+    pub fn stream_version(&self, stream: String) -> Result<i64, CrmError> {
+        self.with(|crm| Ok(i64::try_from(crm.state().stream_version(&stream)).unwrap_or(i64::MAX)))
     }
 
     /// Time per step, breaches, bottlenecks and workload of a definition.

@@ -42,6 +42,13 @@ pub struct Ledger {
 }
 
 impl Ledger {
+    /// A ledger object holding `ledger` (e.g. a copy of an engine's).
+    pub(crate) fn holding(ledger: o::Ledger) -> Arc<Self> {
+        Arc::new(Ledger {
+            inner: Mutex::new(ledger),
+        })
+    }
+
     fn with<T>(
         &self,
         f: impl FnOnce(&mut o::Ledger) -> Result<T, CrmError>,

@@ -3,6 +3,7 @@ package dev.crmcore
 import java.math.BigDecimal
 import java.time.LocalDate
 import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertNotEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertNotNull
 import org.junit.jupiter.api.Assertions.assertNull
@@ -299,6 +300,66 @@ class FamiliesTest {
             assertMoney("20.00", granted.credit!!)
             assertEquals("C1", granted.rule)
             assertNull(granted.approvedBy)
+        }
+    }
+
+    @Test
+    fun `the engine's ledger and policy queries answer as Python's do, and record nothing`() {
+        sold().use { crm ->
+            bill(crm, "2025-03-12")
+            pay(crm, "PAY1", "2025-01-01", "49.90")
+            val version = crm.streamVersion("ledger/C3")
+            assertTrue(version > 0)
+            assertEquals(0L, crm.streamVersion("ledger/NOBODY"))
+            val events = crm.events().size
+            val plan = crm.paymentPlan("L-DEV.device")
+            assertEquals("L-DEV", plan.line)
+            assertEquals("installments", plan.periodicity)
+            assertTrue(crm.collectionPolicy("standard").contains("\"restrict\""))
+            assertTrue(crm.standing("C3", t("2025-03-12T09:00:00Z")).contains("\"days_overdue\":"))
+            assertEquals("[]", crm.settledRestrictions("C3", t("2025-03-12T09:00:00Z")))
+            val all = crm.reconcileAll(LocalDate.parse("2025-01-01"), LocalDate.parse("2025-03-31"), LocalDate.parse("2025-03-12"))
+            assertTrue(all.startsWith("[[\"C3\","), all)
+            // the ledger is a copy: paying into it changes nothing in the engine
+            val copy = crm.ledger("C3")!!
+            copy.use {
+                assertEquals(crm.balance("C3"), it.balance())
+                it.recordPayment(
+                    """{"id":"PAY-COPY","customer_id":"C3","received_at":"2025-03-12T12:00:00Z",
+                    "amount":{"amount":"10.00","currency":"EUR"},"method":"bank_transfer","reference":"copy"}""",
+                )
+                assertNotEquals(crm.balance("C3"), it.balance())
+            }
+            assertEquals(crm.events().size, events)
+            assertEquals(version, crm.streamVersion("ledger/C3"))
+            assertThrows<CrmException.NotFound> { crm.paymentPlan("L-NONE.plan") }
+            assertThrows<CrmException.NotFound> { crm.collectionPolicy("none") }
+            assertThrows<CrmException.Validation> { crm.standing("", t("2025-03-12T09:00:00Z")) }
+        }
+        Crm().use { crm ->
+            val at = "2026-03-02T09:00:00Z"
+            crm.execute(World.meta(at), World.CALENDAR)
+            crm.execute(World.meta(at), """{"type":"register_customer","customer":{"id":"SMB-1","name":"Small business"}}""")
+            assertThrows<CrmException.NotFound> { crm.assignTier("SMB-1", t(at)) }
+            crm.execute(World.meta(at, actor = "admin"), policies)
+            crm.execute(World.meta(at), """{"type":"set_customer_facts","customer":"SMB-1",
+                "facts":{"potential":{"amount":"250000.00","currency":"EUR"},"churn_risk":"0.1"}}""")
+            val events = crm.events().size
+            assertTrue(crm.customerMeasures("SMB-1", t(at)).contains("\"potential\""))
+            val decision = crm.assignTier("SMB-1", t(at))
+            assertEquals("gold", decision.tier)
+            assertEquals("R3", decision.rule)
+            val batch = crm.assignTiers(listOf("SMB-1", "C-404"), t(at))
+            assertEquals(listOf("gold"), batch.decisions.map { it.tier })
+            assertEquals(1, batch.failures.size)
+            val comp = crm.decideCompensation("SMB-1",
+                """{"id":"X","category":"callback","severity":"low","commitment_broken":true}""", t(at))
+            // the customer's recorded tier counts, and no AssignTiers has recorded one yet
+            assertEquals("standard", comp.tier)
+            assertMoney("20.00", comp.credit!!)
+            assertEquals(events, crm.events().size, "queries record nothing")
+            assertNull(crm.tierOf("SMB-1"))
+            assertThrows<CrmException.NotFound> { crm.customerMeasures("C-404", t(at)) }
         }
     }
 
