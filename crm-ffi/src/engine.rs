@@ -569,7 +569,7 @@ impl Crm {
 
     /// The usage record with that id.
     pub fn usage(&self, id: String) -> Result<UsageRecord, CrmError> {
-        self.typed(|crm| UsageRecord::from_core(core(crm.usage(&UsageId::new(id)?))?))
+        self.typed(|crm| UsageRecord::from_core(&core(crm.usage(&UsageId::new(id)?))?))
     }
 
     /// Every use of an entitlement, oldest first.

@@ -515,7 +515,7 @@ impl Crm {
     fn usage<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Bound<'py, PyAny>> {
         guard(|| {
             self.one(py, "UsageRecord", |crm| {
-                json(crm.usage(&UsageId::new(id)?)?)
+                json(&crm.usage(&UsageId::new(id)?)?)
             })
         })
     }
@@ -524,7 +524,7 @@ impl Crm {
     fn usage_of<'py>(&self, py: Python<'py>, entitlement: &str) -> PyResult<Bound<'py, PyList>> {
         guard(|| {
             self.many(py, "UsageRecord", |crm| {
-                json_all(crm.usage_of(&EntitlementId::new(entitlement)?)?)
+                json_all(&crm.usage_of(&EntitlementId::new(entitlement)?)?)
             })
         })
     }

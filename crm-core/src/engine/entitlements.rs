@@ -366,7 +366,7 @@ pub(super) fn decide_consume(
     usage: &UsageId,
     req: &EntitlementRequest,
 ) -> Result<(String, Vec<Event>)> {
-    if state.usage.record(usage).is_some() {
+    if state.usage.contains(usage) {
         return Err(Error::already_exists("usage", usage));
     }
     let d = check(state, req, meta.at)?;
@@ -579,7 +579,7 @@ impl Crm {
     }
 
     /// The usage record with that id.
-    pub fn usage(&self, id: &UsageId) -> Result<&UsageRecord> {
+    pub fn usage(&self, id: &UsageId) -> Result<UsageRecord> {
         self.state
             .usage
             .record(id)
@@ -587,7 +587,7 @@ impl Crm {
     }
 
     /// Every use of an entitlement, oldest first, reversed ones included.
-    pub fn usage_of(&self, entitlement: &EntitlementId) -> Result<&[UsageRecord]> {
+    pub fn usage_of(&self, entitlement: &EntitlementId) -> Result<Vec<UsageRecord>> {
         if !self.state.entitlement_index.contains_key(entitlement) {
             return Err(Error::not_found("entitlement", entitlement));
         }
@@ -595,7 +595,8 @@ impl Crm {
             .state
             .usage
             .ledger(entitlement)
-            .map_or(&[][..], |l| l.records()))
+            .map(|l| l.records())
+            .unwrap_or_default())
     }
 }
 

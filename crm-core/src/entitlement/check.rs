@@ -1107,8 +1107,8 @@ pub(crate) fn assess<'a, X: Explain>(
             .map(|g| {
                 g.counted(span.from, span.to, CITED_RECORDS)
                     .first
-                    .iter()
-                    .map(|r| r.id.clone())
+                    .into_iter()
+                    .cloned()
                     .collect()
             })
             .unwrap_or_default();

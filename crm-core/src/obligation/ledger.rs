@@ -889,6 +889,10 @@ impl Ledger {
             }
             trial_ids.insert(c.id.clone(), c);
         }
+        // room for exactly these charges: a batch (a plan's charges) does not leave the
+        // doubling's spare capacity behind
+        self.data.charges.reserve_exact(charges.len());
+        self.hot.reserve_exact(charges.len());
         let mut out = Vec::new();
         for c in charges {
             out.extend(self.add_charge(c, at)?);
