@@ -1463,12 +1463,20 @@ impl Ledger {
 }
 
 fn settle(e: &mut ChargeEntry, take: Money, is_payment: bool) -> Result<()> {
-    let open = e.open.checked_sub(&take)?;
-    if is_payment {
-        e.paid = e.paid.checked_add(&take)?;
-    } else {
-        e.credited = e.credited.checked_add(&take)?;
+    // Every amount of a ledger is in its currency at the currency's scale (checked on the
+    // way in), so the sums are exact in minor units; a mismatch is refused all the same.
+    let currency = take.currency();
+    if e.open.currency() != currency {
+        return Err(mismatch(e.open.currency(), currency));
     }
+    let t = take.minor_units();
+    let open = Money::from_minor_i128(e.open.minor_units() - t, currency)?;
+    let target = if is_payment {
+        &mut e.paid
+    } else {
+        &mut e.credited
+    };
+    *target = Money::from_minor_i128(target.minor_units() + t, currency)?;
     e.open = open;
     Ok(())
 }
