@@ -103,7 +103,7 @@ impl Crm {
             }
             from += batch.len() as u64;
         }
-        state.usage.shrink_to_fit();
+        state.shrink_to_fit();
         Ok(Crm { state, store })
     }
 
@@ -113,7 +113,7 @@ impl Crm {
         for e in events {
             state.apply(e)?;
         }
-        state.usage.shrink_to_fit();
+        state.shrink_to_fit();
         Ok(state)
     }
 

@@ -117,6 +117,34 @@ pub struct CrmState {
     pub forgotten: BTreeMap<CustomerId, crate::Instant>,
 }
 
+/// Rebuilds an ordered map in one bulk load: maps filled key by key in ascending order keep
+/// their nodes about half full, a bulk load fills them.
+fn compact<K: Ord, V>(map: &mut BTreeMap<K, V>) {
+    let m = std::mem::take(map);
+    *map = m.into_iter().collect();
+}
+
+impl CrmState {
+    /// Drops spare room after a replay, when the state is all in: the usage book's spare
+    /// capacity, and the half-empty nodes of the maps with an entry per customer,
+    /// agreement, line, entitlement, stream or charge. What the state holds is unchanged.
+    pub fn shrink_to_fit(&mut self) {
+        self.usage.shrink_to_fit();
+        compact(&mut self.customers);
+        compact(&mut self.agreements);
+        compact(&mut self.line_index);
+        compact(&mut self.entitlement_index);
+        compact(&mut self.stream_versions);
+        compact(&mut self.keys);
+        compact(&mut self.plan_index);
+        compact(&mut self.ledgers);
+        compact(&mut self.charge_owners);
+        compact(&mut self.ledger_entries);
+        compact(&mut self.customer_since);
+        compact(&mut self.interactions);
+    }
+}
+
 fn missing(entity: &str, id: impl std::fmt::Display) -> Error {
     Error::Storage {
         message: format!("event refers to unknown {entity} {id}"),

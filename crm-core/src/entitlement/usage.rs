@@ -1164,6 +1164,8 @@ impl UsageBook {
         }
         self.ledgers.shrink_to_fit();
         self.owner.shrink_to_fit();
+        let slots = std::mem::take(&mut self.slots);
+        self.slots = slots.into_iter().collect();
     }
 
     /// Marks a use reversed: it no longer counts in any window.
