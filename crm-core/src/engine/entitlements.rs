@@ -129,6 +129,57 @@ fn candidate<'v>(
     })
 }
 
+/// One pass over an agreement's entitlements for a request: whether any has the code asked,
+/// and of those on the line asked (every line when none is asked) how many there are, the
+/// first, and whether they come in line, then entitlement id order. The walk compares each
+/// entitlement's code once instead of once per question.
+struct Scan<'v> {
+    /// Whether an entitlement has the code (on any line).
+    has_code: bool,
+    /// How many have the code and are on the line asked.
+    count: usize,
+    /// The first of them.
+    first: Option<&'v Entitlement>,
+    /// Whether they are in line, entitlement id order.
+    sorted: bool,
+}
+
+impl<'v> Scan<'v> {
+    fn of(entitlements: &'v [Entitlement], req: &EntitlementRequest) -> Self {
+        let mut scan = Scan {
+            has_code: false,
+            count: 0,
+            first: None,
+            sorted: true,
+        };
+        let mut last: Option<&Entitlement> = None;
+        for e in entitlements {
+            if e.code != req.code {
+                continue;
+            }
+            scan.has_code = true;
+            if req.line.as_ref().is_some_and(|l| &e.line != l) {
+                continue;
+            }
+            if let Some(p) = last
+                && scan.sorted
+                && (&p.line, &p.id) > (&e.line, &e.id)
+            {
+                scan.sorted = false;
+            }
+            scan.first.get_or_insert(e);
+            last = Some(e);
+            scan.count += 1;
+        }
+        scan
+    }
+
+    /// Whether `e` is one of the entitlements counted (the code, on the line asked).
+    fn matches(&self, e: &Entitlement, req: &EntitlementRequest) -> bool {
+        e.code == req.code && req.line.as_ref().is_none_or(|l| &e.line == l)
+    }
+}
+
 /// Walks the candidates for `req` at `at` in the matching order (the customer's agreements
 /// signed by `at` that grant the code, each as it stood at `at`, in agreement id order; in
 /// each, the entitlements with the code, on the line and with the asset asked, in line, then
@@ -177,7 +228,8 @@ fn walk(
     let mut signed = false;
     let mut found = 0usize;
     for a in agreements {
-        if !a.entitlements.iter().any(|e| e.code == req.code) {
+        let scan = Scan::of(&a.entitlements, req);
+        if !scan.has_code {
             continue;
         }
         first = Some(first.map_or(a.signed_at, |f| f.min(a.signed_at)));
@@ -186,6 +238,11 @@ fn walk(
         }
         signed = true;
         let view = as_of(a, at)?;
+        // The scan of the current agreement holds for the view unless it was amended since.
+        let scan = match &view {
+            Cow::Borrowed(_) => scan,
+            Cow::Owned(v) => Scan::of(&v.entitlements, req),
+        };
         let view: &Agreement = &view;
         let mut take = |e: &Entitlement| -> Result<ControlFlow<()>> {
             if let Some(asset) = &req.asset
@@ -200,27 +257,33 @@ fn walk(
             found += 1;
             visit(&candidate(state, &req.customer, view, e, at)?)
         };
-        let matching = view
-            .entitlements
-            .iter()
-            .filter(|e| e.code == req.code)
-            .filter(|e| req.line.as_ref().is_none_or(|l| &e.line == l));
-        // Usually already in line, entitlement id order: then nothing is copied to sort.
-        if matching
-            .clone()
-            .is_sorted_by(|x, y| (&x.line, &x.id) <= (&y.line, &y.id))
-        {
-            for e in matching {
+        match (scan.count, scan.first) {
+            (_, None) => {}
+            // Usually one entitlement with the code on the line asked: nothing more to look at.
+            (1, Some(e)) => {
                 if take(e)?.is_break() {
                     return Ok(());
                 }
             }
-        } else {
-            let mut ents: Vec<&Entitlement> = matching.collect();
-            ents.sort_by(|x, y| (&x.line, &x.id).cmp(&(&y.line, &y.id)));
-            for e in ents {
-                if take(e)?.is_break() {
-                    return Ok(());
+            // Usually already in line, entitlement id order: then nothing is copied to sort.
+            _ if scan.sorted => {
+                for e in view.entitlements.iter().filter(|e| scan.matches(e, req)) {
+                    if take(e)?.is_break() {
+                        return Ok(());
+                    }
+                }
+            }
+            _ => {
+                let mut ents: Vec<&Entitlement> = view
+                    .entitlements
+                    .iter()
+                    .filter(|e| scan.matches(e, req))
+                    .collect();
+                ents.sort_by(|x, y| (&x.line, &x.id).cmp(&(&y.line, &y.id)));
+                for e in ents {
+                    if take(e)?.is_break() {
+                        return Ok(());
+                    }
                 }
             }
         }

@@ -105,7 +105,9 @@ impl EntitlementRequest {
 
     /// Checks what can be checked without the state: the code, the quantity and the amount.
     pub fn validate(&self) -> Result<()> {
-        super::validate_code("entitlement code", &self.code)?;
+        if !code_is_valid(&self.code) {
+            super::validate_code("entitlement code", &self.code)?;
+        }
         if let Some(q) = self.quantity {
             if q <= Decimal::ZERO {
                 return Err(Error::validation("quantity", q, "must be above zero"));
@@ -192,8 +194,10 @@ impl EntitlementRequest {
                         "is not a money allowance; give a quantity of uses",
                     ));
                 }
-                let q = self.quantity.unwrap_or(Decimal::ONE);
-                if !q.fract().is_zero() {
+                let Some(q) = self.quantity else {
+                    return Ok(Decimal::ONE);
+                };
+                if q.scale() != 0 && !q.fract().is_zero() {
                     return Err(Error::validation(
                         "quantity",
                         q,
@@ -920,7 +924,7 @@ pub(crate) struct Assessed<'a> {
     /// Granted, by exception, or denied.
     pub(crate) outcome: DecisionOutcome,
     /// For a quota or an allowance: what it counts, what was used before the request, what
-    /// remains, and the window.
+    /// remains (worked out only with the details: zero for a verdict), and the window.
     counted: Option<(
         Decimal,
         UnitName<'a>,
@@ -1089,7 +1093,7 @@ pub(crate) fn assess<'a, X: Explain>(
     };
 
     let q = f.quantity;
-    let span = lim.window.span(at, f.term)?;
+    let span = span_of(&lim.window, at, f.term)?;
     let (used, uses) = f
         .ledger
         .map_or((Decimal::ZERO, 0), |g| g.used(None, span.from, span.to));
@@ -1138,16 +1142,21 @@ pub(crate) fn assess<'a, X: Explain>(
     });
 
     // How far beyond the entitlement the request goes, overall and on its channel.
-    let total_after = used.saturating_add(q);
-    let over_total = total_after.saturating_sub(lim.limit).max(Decimal::ZERO);
+    // (only the details need the sum itself; the verdict only how far it goes beyond)
+    let total_after = if X::DETAILS {
+        used.saturating_add(q)
+    } else {
+        Decimal::ZERO
+    };
+    let over_total = excess(used, q, lim.limit);
     let mut over = over_total;
     let mut next = None;
-    let mut never = q > lim.limit;
+    let mut never = X::DETAILS && q > lim.limit;
     // (what frees up when) of the overall limit, and (used, limit, since, when) of the
     // channel's, when reached: their reasons follow the counting
     let mut total_reached = None;
     let mut channel_reached = None;
-    if over_total > Decimal::ZERO {
+    if !over_total.is_zero() {
         let n = if never || !X::DETAILS {
             None
         } else {
@@ -1161,12 +1170,9 @@ pub(crate) fn assess<'a, X: Explain>(
         let (cused, _) = f.ledger.map_or((Decimal::ZERO, 0), |g| {
             g.used(Some(f.channel), span.from, span.to)
         });
-        let cover = cused
-            .saturating_add(q)
-            .saturating_sub(climit)
-            .max(Decimal::ZERO);
-        if cover > Decimal::ZERO {
-            never = never || q > climit;
+        let cover = excess(cused, q, climit);
+        if !cover.is_zero() {
+            never = never || (X::DETAILS && q > climit);
             let n = if q > climit || !X::DETAILS {
                 None
             } else {
@@ -1195,7 +1201,7 @@ pub(crate) fn assess<'a, X: Explain>(
     // Exceptions widen the limit (overall and per channel) by their extra.
     let mut exceptions_used = false;
     let mut outcome = DecisionOutcome::Granted;
-    if over > Decimal::ZERO {
+    if !over.is_zero() {
         outcome = DecisionOutcome::Denied;
         if !f.exceptions.is_empty() {
             let unlimited = f.exceptions.iter().any(|x| x.extra.is_none());
@@ -1254,8 +1260,12 @@ pub(crate) fn assess<'a, X: Explain>(
     }
     let granted = outcome != DecisionOutcome::Denied;
     let after = if granted { total_after } else { used };
-    let left = lim.limit.saturating_sub(after).max(Decimal::ZERO);
-    if granted {
+    let left = if X::DETAILS {
+        lim.limit.saturating_sub(after).max(Decimal::ZERO)
+    } else {
+        Decimal::ZERO
+    };
+    if granted && X::DETAILS {
         // when the window next frees a unit
         next = match span.rolling_days {
             _ if !X::DETAILS => None,
@@ -1274,6 +1284,89 @@ pub(crate) fn assess<'a, X: Explain>(
         counted: Some((lim.limit, lim.unit, lim.money, used, left, span)),
         next_available: next,
         exceptions_used,
+    })
+}
+
+/// `a + b - c` when above zero, else zero: exactly
+/// `a.saturating_add(b).saturating_sub(c).max(Decimal::ZERO)` in value, in integers when all
+/// three are whole numbers of at most 18 digits (counted uses and quantities of uses).
+fn excess(a: Decimal, b: Decimal, c: Decimal) -> Decimal {
+    /// The value of a whole `d` of at most 18 digits.
+    fn whole(d: Decimal) -> Option<i64> {
+        if d.scale() != 0 {
+            return None;
+        }
+        i64::try_from(d.mantissa())
+            .ok()
+            .filter(|v| v.unsigned_abs() < 1_000_000_000_000_000_000)
+    }
+    match (whole(a), whole(b), whole(c)) {
+        (Some(x), Some(y), Some(z)) => {
+            // |x|, |y|, |z| < 1e18: no overflow in i64 (at most 3e18 < 9.2e18)
+            let over = x + y - z;
+            if over > 0 {
+                Decimal::from(over)
+            } else {
+                Decimal::ZERO
+            }
+        }
+        _ => a.saturating_add(b).saturating_sub(c).max(Decimal::ZERO),
+    }
+}
+
+/// The bytes a code may hold (`a`-`z`, `0`-`9`, `_`), one bit each.
+const CODE_BYTES: u128 =
+    (((1u128 << 26) - 1) << b'a') | (((1u128 << 10) - 1) << b'0') | (1u128 << b'_');
+
+/// Whether `code` passes `validate_code` (1 to `MAX_CODE_LEN` lower-case letters, digits or
+/// underscores, starting with a letter), tested a byte at a time against a bit mask; the
+/// error, when not, comes from `validate_code` itself.
+fn code_is_valid(code: &str) -> bool {
+    let b = code.as_bytes();
+    b.len() <= super::MAX_CODE_LEN
+        && b.first().is_some_and(u8::is_ascii_lowercase)
+        && b.iter().all(|&c| c < 128 && (CODE_BYTES >> c) & 1 == 1)
+}
+
+/// `window.span(at, term)`; a rolling window (the usual one) is placed without chrono's
+/// general arithmetic: the same time of day `days` days earlier, and both ends a nanosecond
+/// on. Near a leap second or the ends of the calendar, `Window::span` places it.
+fn span_of(
+    window: &super::Window,
+    at: Instant,
+    term: (NaiveDate, Option<NaiveDate>),
+) -> Result<WindowSpan> {
+    if let super::Window::RollingDays { days } = *window
+        && let Some(span) = rolling_span(at, days)
+    {
+        return Ok(span);
+    }
+    window.span(at, term)
+}
+
+/// The rolling window of `days` days ending at `at` as [`Window::span`](super::Window::span)
+/// places it, or `None` where that takes more than moving the date (`at` in the last
+/// nanosecond of a second or in a leap second, dates out of range).
+fn rolling_span(at: Instant, days: u32) -> Option<WindowSpan> {
+    use chrono::Timelike;
+    let n = at.naive_utc();
+    let time = n.time();
+    let nanos = time.nanosecond();
+    if nanos >= 999_999_999 {
+        return None;
+    }
+    let time = chrono::NaiveTime::from_num_seconds_from_midnight_opt(
+        time.num_seconds_from_midnight(),
+        nanos + 1,
+    )?;
+    let from = n
+        .date()
+        .checked_sub_days(chrono::Days::new(u64::from(days)))?;
+    Some(WindowSpan {
+        from: from.and_time(time).and_utc(),
+        to: n.date().and_time(time).and_utc(),
+        period_end: None,
+        rolling_days: Some(days),
     })
 }
 
@@ -1398,6 +1491,107 @@ mod tests {
         // a running sum of many uses plus the smallest quantity is still exact
         let big = MAX_QUANTITY * Decimal::from(1_000_000);
         assert!(big + SMALLEST > big);
+    }
+
+    #[test]
+    fn the_rolling_span_is_the_windows_span() {
+        use chrono::{DateTime, Utc};
+        let term = (NaiveDate::MIN, None);
+        let mut cases: Vec<Instant> = vec![DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC];
+        for s in [
+            "2026-03-01T10:00:00Z",
+            "2024-02-29T23:59:59.999999998Z",
+            "2024-02-29T23:59:59.999999999Z",
+            "2025-01-01T00:00:00Z",
+            "1970-01-01T00:00:00Z",
+            "0001-01-01T00:00:00Z",
+            "-0001-12-31T23:59:59.5Z",
+        ] {
+            cases.push(s.parse().unwrap());
+        }
+        // a leap second
+        cases.push(
+            NaiveDate::from_ymd_opt(2016, 12, 31)
+                .unwrap()
+                .and_hms_nano_opt(23, 59, 59, 1_500_000_000)
+                .unwrap()
+                .and_utc(),
+        );
+        let mut x: i64 = 1;
+        for _ in 0..3000 {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let secs = (x >> 8) % 200_000_000_000;
+            let nanos = u32::try_from((x & 0xff) as u64 * 3_921_568).unwrap_or(0);
+            cases.extend(DateTime::<Utc>::from_timestamp(secs, nanos));
+        }
+        for at in cases {
+            for days in [1, 2, 28, 30, 31, 365, 366, 1461, 36_600] {
+                let w = super::super::Window::RollingDays { days };
+                let slow = w.span(at, term).map_err(|e| e.to_string());
+                if let Some(fast) = rolling_span(at, days) {
+                    assert_eq!(Ok(fast), slow, "{at:?} {days}");
+                }
+                assert_eq!(span_of(&w, at, term).map_err(|e| e.to_string()), slow);
+            }
+        }
+    }
+
+    #[test]
+    fn codes_are_checked_as_validate_code_checks_them() {
+        let mut codes: Vec<String> = vec![
+            String::new(),
+            "a".into(),
+            "device_replacement".into(),
+            "Device".into(),
+            "_a".into(),
+            "9a".into(),
+            "a-b".into(),
+            "aé".into(),
+            "a".repeat(64),
+            "a".repeat(65),
+        ];
+        for b in 0u8..=255 {
+            codes.push(format!("a{}", char::from(b)));
+            codes.push(format!("{}b", char::from(b)));
+        }
+        for c in codes {
+            assert_eq!(
+                code_is_valid(&c),
+                super::super::validate_code("entitlement code", &c).is_ok(),
+                "{c:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_excess_is_the_decimal_one() {
+        let values: Vec<Decimal> = [
+            "0",
+            "1",
+            "2",
+            "3",
+            "1.0",
+            "0.5",
+            "-1",
+            "999999999999999999",
+            "1000000000000000000",
+            "79228162514264337593543950335",
+            "-79228162514264337593543950335",
+            "1000000000000",
+        ]
+        .iter()
+        .map(|v| v.parse().unwrap())
+        .collect();
+        for a in &values {
+            for b in &values {
+                for c in &values {
+                    let slow = a.saturating_add(*b).saturating_sub(*c).max(Decimal::ZERO);
+                    assert_eq!(excess(*a, *b, *c), slow, "{a} {b} {c}");
+                }
+            }
+        }
     }
 
     #[test]
