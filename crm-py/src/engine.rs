@@ -22,6 +22,34 @@ use serde::Serialize;
 use serde_json::Value;
 use std::sync::Mutex;
 
+mod request;
+
+/// An entitlement request from Python: read in place when it has the common shape (see
+/// [`request`]), else decoded the general way (the same value, or the same error).
+fn entitlement_request(obj: &Bound<'_, PyAny>) -> PyResult<EntitlementRequest> {
+    match request::entitlement_request(obj) {
+        Some(r) => Ok(r),
+        None => decode(obj),
+    }
+}
+
+/// A list of entitlement requests, each read as [`entitlement_request`] reads one; when one
+/// is not of the common shape, the whole list is decoded the general way
+/// ([`decode_items`]), so that any error names the item as before.
+fn entitlement_requests(obj: &Bound<'_, PyAny>) -> PyResult<Vec<EntitlementRequest>> {
+    if let Ok(list) = obj.cast::<PyList>() {
+        let mut out = Vec::with_capacity(list.len());
+        for item in list.iter() {
+            match request::entitlement_request(&item) {
+                Some(r) => out.push(r),
+                None => return decode_items(obj),
+            }
+        }
+        return Ok(out);
+    }
+    decode_items(obj)
+}
+
 fn json<T: Serialize>(v: &T) -> crm_core::Result<Value> {
     serde_json::to_value(v).map_err(crm_core::Error::from)
 }
@@ -390,7 +418,7 @@ impl Crm {
         at: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(|| {
-            let request: EntitlementRequest = decode(request)?;
+            let request = entitlement_request(request)?;
             let at = instant_arg("at", at)?;
             let decision = self.quick(py, |crm| crm.check_entitlement(&request, at))?;
             decision_record(py, decision)
@@ -408,7 +436,7 @@ impl Crm {
         at: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyList>> {
         guard(|| {
-            let requests: Vec<EntitlementRequest> = decode_items(requests)?;
+            let requests = entitlement_requests(requests)?;
             let at = instant_arg("at", at)?;
             let check_all = |crm: &crm_core::Crm| {
                 requests
@@ -440,7 +468,7 @@ impl Crm {
         at: &Bound<'_, PyAny>,
     ) -> PyResult<bool> {
         guard(|| {
-            let request: EntitlementRequest = decode(request)?;
+            let request = entitlement_request(request)?;
             let at = instant_arg("at", at)?;
             self.quick(py, |crm| crm.is_entitled(&request, at))
         })
@@ -455,7 +483,7 @@ impl Crm {
         at: &Bound<'_, PyAny>,
     ) -> PyResult<Vec<bool>> {
         guard(|| {
-            let requests: Vec<EntitlementRequest> = decode_items(requests)?;
+            let requests = entitlement_requests(requests)?;
             let at = instant_arg("at", at)?;
             let check_all = |crm: &crm_core::Crm| {
                 requests
