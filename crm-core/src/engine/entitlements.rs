@@ -407,9 +407,10 @@ pub(crate) fn check(
         .filter_map(|(i, (e, _))| e.next_available.map(|n| (n, i)))
         .min()
         .map_or(0, |(_, i)| i);
+    // moved out, not cloned: the decision carries these instead of the named one's own
     let reasons = evals
-        .iter()
-        .flat_map(|(e, _)| e.reasons.iter().cloned())
+        .iter_mut()
+        .flat_map(|(e, _)| std::mem::take(&mut e.reasons))
         .collect();
     if best >= evals.len() {
         return Err(Error::not_found("entitlement", &req.code));

@@ -22,6 +22,21 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+/// Room for a typical reason message (80 to 120 bytes): `format!` sizes its string from the
+/// literal pieces alone, so a message made mostly of ids, figures and instants grew three or
+/// four times while it was written.
+const MESSAGE_CAPACITY: usize = 128;
+
+/// `format!` into a string of [`MESSAGE_CAPACITY`] from the start; the same text.
+macro_rules! message {
+    ($($arg:tt)*) => {{
+        let mut s = String::with_capacity(MESSAGE_CAPACITY);
+        // writing into a String cannot fail
+        let _ = std::fmt::Write::write_fmt(&mut s, format_args!($($arg)*));
+        s
+    }};
+}
+
 /// The largest quantity one request may ask for.
 pub const MAX_QUANTITY: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false, 0); // 1e12
 
@@ -746,7 +761,7 @@ fn check_conditions<X: Explain>(
                         ReasonKind::StandingUnknown {
                             condition: "max_days_overdue".into(),
                         },
-                        format!(
+                        message!(
                             "{}: the customer's standing is unknown; the overdue limit of {max} days cannot be checked",
                             e.id
                         ),
@@ -761,7 +776,7 @@ fn check_conditions<X: Explain>(
                             days_overdue: s.days_overdue,
                             max_days_overdue: max,
                         },
-                        format!("{}: overdue {} days, limit {max}", e.id, s.days_overdue),
+                        message!("{}: overdue {} days, limit {max}", e.id, s.days_overdue),
                     )
                 });
             }
@@ -777,7 +792,7 @@ fn check_conditions<X: Explain>(
                         ReasonKind::StandingUnknown {
                             condition: "min_tier".into(),
                         },
-                        format!(
+                        message!(
                             "{}: the customer's standing is unknown; the minimum tier {min} cannot be checked",
                             e.id
                         ),
@@ -792,7 +807,7 @@ fn check_conditions<X: Explain>(
                         x.push(|| {
                             reason(
                                 ReasonKind::TierUnknown { tier: min.clone() },
-                                format!("{}: tier {min} is not in the tier order", e.id),
+                                message!("{}: tier {min} is not in the tier order", e.id),
                             )
                         });
                     }
@@ -804,7 +819,7 @@ fn check_conditions<X: Explain>(
                                     tier: None,
                                     min_tier: min.clone(),
                                 },
-                                format!("{}: the customer has no tier, {min} needed", e.id),
+                                message!("{}: the customer has no tier, {min} needed", e.id),
                             )
                         });
                     }
@@ -814,7 +829,7 @@ fn check_conditions<X: Explain>(
                             x.push(|| {
                                 reason(
                                     ReasonKind::TierUnknown { tier: t.clone() },
-                                    format!("{}: tier {t} is not in the tier order", e.id),
+                                    message!("{}: tier {t} is not in the tier order", e.id),
                                 )
                             });
                         }
@@ -826,7 +841,7 @@ fn check_conditions<X: Explain>(
                                         tier: Some(t.clone()),
                                         min_tier: min.clone(),
                                     },
-                                    format!("{}: tier {t} below {min}", e.id),
+                                    message!("{}: tier {t} below {min}", e.id),
                                 )
                             });
                         }
@@ -843,7 +858,7 @@ fn check_conditions<X: Explain>(
                     max_days_overdue: c.max_days_overdue,
                     min_tier: c.min_tier.clone(),
                 },
-                format!("{}: the customer's standing meets the conditions", e.id),
+                message!("{}: the customer's standing meets the conditions", e.id),
             )
         });
     }
@@ -1001,7 +1016,7 @@ pub(crate) fn assess<'a, X: Explain>(
                     status,
                     since,
                 },
-                format!(
+                message!(
                     "agreement {} line {} {status} since {}",
                     f.agreement,
                     f.line,
@@ -1013,16 +1028,18 @@ pub(crate) fn assess<'a, X: Explain>(
             blocked = true;
             x.push(|| {
                 let message = match (status, since) {
-                    (Some(s), Some(d)) => format!(
+                    (Some(s), Some(d)) => message!(
                         "{}: agreement {} line {} {s} since {}",
                         e.id,
                         f.agreement,
                         f.line,
                         day(d)
                     ),
-                    _ => format!(
+                    _ => message!(
                         "{}: agreement {} line {} did not exist yet",
-                        e.id, f.agreement, f.line
+                        e.id,
+                        f.agreement,
+                        f.line
                     ),
                 };
                 reason(
@@ -1039,7 +1056,7 @@ pub(crate) fn assess<'a, X: Explain>(
     }
     x.push(|| {
         let grants = grants_words(&e.kind);
-        let message = format!("entitlement {}: {grants}", e.id);
+        let message = message!("entitlement {}: {grants}", e.id);
         reason(
             ReasonKind::Entitlement {
                 entitlement: e.id.clone(),
@@ -1057,7 +1074,7 @@ pub(crate) fn assess<'a, X: Explain>(
                     entitlement: e.id.clone(),
                     valid_from: e.valid_from,
                 },
-                format!("{}: not yet valid until {}", e.id, day(e.valid_from)),
+                message!("{}: not yet valid until {}", e.id, day(e.valid_from)),
             )
         });
     }
@@ -1071,7 +1088,7 @@ pub(crate) fn assess<'a, X: Explain>(
                     entitlement: e.id.clone(),
                     valid_to: to,
                 },
-                format!("{}: expired on {}", e.id, day(to)),
+                message!("{}: expired on {}", e.id, day(to)),
             )
         });
     }
@@ -1116,7 +1133,7 @@ pub(crate) fn assess<'a, X: Explain>(
                     .collect()
             })
             .unwrap_or_default();
-        let message = format!(
+        let message = message!(
             "{}: {used} of {} {} taken in the window ({}; {} records{})",
             e.id,
             lim.limit,
@@ -1242,7 +1259,7 @@ pub(crate) fn assess<'a, X: Explain>(
             x.push(|| {
                 reason(
                     ReasonKind::ExceptionApplied { grant: g.clone() },
-                    format!(
+                    message!(
                         "exception {} approved by {}{} allows {}: {}",
                         g.exception,
                         g.approved_by,
@@ -1487,7 +1504,7 @@ fn limit_reason(
             since,
             next_available,
         },
-        format!(
+        message!(
             "{}: {what}: {used} of {limit} {unit}{since_txt}{asked}{next_txt}",
             e.id
         ),
