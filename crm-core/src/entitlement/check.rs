@@ -1307,6 +1307,7 @@ pub(crate) fn assess<'a, X: Explain>(
 /// `a + b - c` when above zero, else zero: exactly
 /// `a.saturating_add(b).saturating_sub(c).max(Decimal::ZERO)` in value, in integers when all
 /// three are whole numbers of at most 18 digits (counted uses and quantities of uses).
+#[inline]
 fn excess(a: Decimal, b: Decimal, c: Decimal) -> Decimal {
     /// The value of a whole `d` of at most 18 digits.
     fn whole(d: Decimal) -> Option<i64> {
@@ -1399,6 +1400,25 @@ fn code_is_valid(code: &str) -> bool {
     }
 }
 
+/// `date` less `days` days, as `NaiveDate::checked_sub_days` counts them, stepping back a
+/// year at a time for up to four years (chrono's general way works through 400-year cycles,
+/// and a window of a year always crosses into the year before). `None` out of chrono's range.
+fn days_before(date: NaiveDate, days: u32) -> Option<NaiveDate> {
+    use chrono::Datelike;
+    if days > 1461 {
+        return date.checked_sub_days(chrono::Days::new(u64::from(days)));
+    }
+    let leap = |y: i32| y.rem_euclid(4) == 0 && (y.rem_euclid(100) != 0 || y.rem_euclid(400) == 0);
+    let (mut year, mut ordinal, mut left) = (date.year(), date.ordinal(), days);
+    // step back to the last day of the year before until `left` falls within the year
+    while left >= ordinal {
+        left -= ordinal;
+        year = year.checked_sub(1)?;
+        ordinal = if leap(year) { 366 } else { 365 };
+    }
+    NaiveDate::from_yo_opt(year, ordinal - left)
+}
+
 /// `window.span(at, term)`; a rolling window (the usual one) is placed without chrono's
 /// general arithmetic: the same time of day `days` days earlier, and both ends a nanosecond
 /// on. Near a leap second or the ends of the calendar, `Window::span` places it.
@@ -1430,9 +1450,7 @@ fn rolling_span(at: Instant, days: u32) -> Option<WindowSpan> {
         time.num_seconds_from_midnight(),
         nanos + 1,
     )?;
-    let from = n
-        .date()
-        .checked_sub_days(chrono::Days::new(u64::from(days)))?;
+    let from = days_before(n.date(), days)?;
     Some(WindowSpan {
         from: from.and_time(time).and_utc(),
         to: n.date().and_time(time).and_utc(),
@@ -1598,13 +1616,42 @@ mod tests {
             cases.extend(DateTime::<Utc>::from_timestamp(secs, nanos));
         }
         for at in cases {
-            for days in [1, 2, 28, 30, 31, 365, 366, 1461, 36_600] {
+            for days in [
+                1, 2, 28, 30, 31, 59, 60, 364, 365, 366, 730, 1095, 1460, 1461, 1462, 36_600,
+            ] {
                 let w = super::super::Window::RollingDays { days };
                 let slow = w.span(at, term).map_err(|e| e.to_string());
                 if let Some(fast) = rolling_span(at, days) {
                     assert_eq!(Ok(fast), slow, "{at:?} {days}");
                 }
                 assert_eq!(span_of(&w, at, term).map_err(|e| e.to_string()), slow);
+            }
+        }
+    }
+
+    #[test]
+    fn days_before_counts_as_chrono() {
+        let mut d = NaiveDate::from_ymd_opt(-2, 1, 1).unwrap();
+        let end = NaiveDate::from_ymd_opt(2404, 12, 31).unwrap();
+        let edges = [
+            NaiveDate::MIN,
+            NaiveDate::MAX,
+            NaiveDate::MIN.succ_opt().unwrap(),
+        ];
+        let mut dates: Vec<NaiveDate> = edges.to_vec();
+        while d <= end {
+            dates.push(d);
+            d = d.succ_opt().unwrap() + chrono::Days::new(6);
+        }
+        for d in dates {
+            for days in [
+                0, 1, 31, 59, 60, 364, 365, 366, 367, 730, 1095, 1460, 1461, 1462,
+            ] {
+                assert_eq!(
+                    days_before(d, days),
+                    d.checked_sub_days(chrono::Days::new(u64::from(days))),
+                    "{d} {days}"
+                );
             }
         }
     }
