@@ -10,7 +10,7 @@
 use crate::value::{Field, Lazy, decode, decode_items, from_value, to_value};
 use crate::{PyCrmError, guard, instant_arg};
 use crm_core::engine::{CommandEnvelope, EventEnvelope, InMemoryStore};
-use crm_core::entitlement::{EntitlementDecision, EntitlementRequest};
+use crm_core::entitlement::{DecisionOutcome, EntitlementDecision, EntitlementRequest};
 use crm_core::ids::{
     AgreementId, CalendarId, CustomerId, DefinitionId, EntitlementId, InstanceId, InteractionId,
     PlanId, UsageId,
@@ -129,6 +129,15 @@ fn decision_field(d: &EntitlementDecision, key: &str) -> crm_core::Result<Field>
     }
 }
 
+/// The JSON tag of an outcome (serde's `snake_case` name), without serializing it.
+fn outcome_tag(outcome: DecisionOutcome) -> &'static str {
+    match outcome {
+        DecisionOutcome::Granted => "granted",
+        DecisionOutcome::GrantedByException => "granted_by_exception",
+        DecisionOutcome::Denied => "denied",
+    }
+}
+
 /// A `crm_core.records.EntitlementDecision` over a decision: its `_from_raw` is looked up
 /// once per process, the decision converts field by field as Python reads it, and the outcome,
 /// which a host reads on every check, is in place from the start (the `DecisionOutcome`
@@ -157,10 +166,7 @@ fn decision_record(py: Python<'_>, d: EntitlementDecision) -> PyResult<Bound<'_,
         }
         Ok::<_, PyErr>(members.unbind())
     })?;
-    let outcome = match json(&d.outcome).map_err(PyCrmError::Core)? {
-        Value::String(tag) => outcomes.bind(py).get_item(tag)?,
-        _ => None,
-    };
+    let outcome = outcomes.bind(py).get_item(outcome_tag(d.outcome))?;
     let raw = Bound::new(py, Lazy::deferred_fields(d, decision_field))?;
     let record = from_raw.bind(py).call1((raw,))?;
     if let Some(outcome) = outcome {
@@ -1142,4 +1148,23 @@ pub fn _error<'py>(py: Python<'py>, details: &Bound<'py, PyAny>) -> PyResult<Bou
 #[pyfunction]
 pub fn _variant_tags(name: &str) -> PyResult<Vec<String>> {
     guard(|| crate::registry::variant_tags(name).map_err(|e| PyCrmError::Core(e).into()))
+}
+
+#[cfg(test)]
+mod outcome_tests {
+    use super::*;
+
+    #[test]
+    fn outcome_tags_are_the_json_tags() {
+        for o in [
+            DecisionOutcome::Granted,
+            DecisionOutcome::GrantedByException,
+            DecisionOutcome::Denied,
+        ] {
+            assert_eq!(
+                serde_json::to_value(o).ok(),
+                Some(Value::String(outcome_tag(o).to_string()))
+            );
+        }
+    }
 }
