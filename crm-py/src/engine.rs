@@ -10,7 +10,7 @@
 use crate::value::{Field, Lazy, decode, decode_items, from_value, to_value};
 use crate::{PyCrmError, guard, instant_arg};
 use crm_core::engine::{CommandEnvelope, EventEnvelope, InMemoryStore};
-use crm_core::entitlement::{EntitlementDecision, EntitlementRequest};
+use crm_core::entitlement::{DecisionOutcome, EntitlementDecision, EntitlementRequest};
 use crm_core::ids::{
     AgreementId, CalendarId, CustomerId, DefinitionId, EntitlementId, InstanceId, InteractionId,
     PlanId, UsageId,
@@ -21,6 +21,34 @@ use pyo3::types::{PyDict, PyList, PyModule};
 use serde::Serialize;
 use serde_json::Value;
 use std::sync::Mutex;
+
+mod request;
+
+/// An entitlement request from Python: read in place when it has the common shape (see
+/// [`request`]), else decoded the general way (the same value, or the same error).
+fn entitlement_request(obj: &Bound<'_, PyAny>) -> PyResult<EntitlementRequest> {
+    match request::entitlement_request(obj) {
+        Some(r) => Ok(r),
+        None => decode(obj),
+    }
+}
+
+/// A list of entitlement requests, each read as [`entitlement_request`] reads one; when one
+/// is not of the common shape, the whole list is decoded the general way
+/// ([`decode_items`]), so that any error names the item as before.
+fn entitlement_requests(obj: &Bound<'_, PyAny>) -> PyResult<Vec<EntitlementRequest>> {
+    if let Ok(list) = obj.cast::<PyList>() {
+        let mut out = Vec::with_capacity(list.len());
+        for item in list.iter() {
+            match request::entitlement_request(&item) {
+                Some(r) => out.push(r),
+                None => return decode_items(obj),
+            }
+        }
+        return Ok(out);
+    }
+    decode_items(obj)
+}
 
 fn json<T: Serialize>(v: &T) -> crm_core::Result<Value> {
     serde_json::to_value(v).map_err(crm_core::Error::from)
@@ -101,6 +129,15 @@ fn decision_field(d: &EntitlementDecision, key: &str) -> crm_core::Result<Field>
     }
 }
 
+/// The JSON tag of an outcome (serde's `snake_case` name), without serializing it.
+fn outcome_tag(outcome: DecisionOutcome) -> &'static str {
+    match outcome {
+        DecisionOutcome::Granted => "granted",
+        DecisionOutcome::GrantedByException => "granted_by_exception",
+        DecisionOutcome::Denied => "denied",
+    }
+}
+
 /// A `crm_core.records.EntitlementDecision` over a decision: its `_from_raw` is looked up
 /// once per process, the decision converts field by field as Python reads it, and the outcome,
 /// which a host reads on every check, is in place from the start (the `DecisionOutcome`
@@ -129,10 +166,7 @@ fn decision_record(py: Python<'_>, d: EntitlementDecision) -> PyResult<Bound<'_,
         }
         Ok::<_, PyErr>(members.unbind())
     })?;
-    let outcome = match json(&d.outcome).map_err(PyCrmError::Core)? {
-        Value::String(tag) => outcomes.bind(py).get_item(tag)?,
-        _ => None,
-    };
+    let outcome = outcomes.bind(py).get_item(outcome_tag(d.outcome))?;
     let raw = Bound::new(py, Lazy::deferred_fields(d, decision_field))?;
     let record = from_raw.bind(py).call1((raw,))?;
     if let Some(outcome) = outcome {
@@ -390,7 +424,7 @@ impl Crm {
         at: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(|| {
-            let request: EntitlementRequest = decode(request)?;
+            let request = entitlement_request(request)?;
             let at = instant_arg("at", at)?;
             let decision = self.quick(py, |crm| crm.check_entitlement(&request, at))?;
             decision_record(py, decision)
@@ -408,7 +442,7 @@ impl Crm {
         at: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyList>> {
         guard(|| {
-            let requests: Vec<EntitlementRequest> = decode_items(requests)?;
+            let requests = entitlement_requests(requests)?;
             let at = instant_arg("at", at)?;
             let check_all = |crm: &crm_core::Crm| {
                 requests
@@ -440,7 +474,7 @@ impl Crm {
         at: &Bound<'_, PyAny>,
     ) -> PyResult<bool> {
         guard(|| {
-            let request: EntitlementRequest = decode(request)?;
+            let request = entitlement_request(request)?;
             let at = instant_arg("at", at)?;
             self.quick(py, |crm| crm.is_entitled(&request, at))
         })
@@ -455,7 +489,7 @@ impl Crm {
         at: &Bound<'_, PyAny>,
     ) -> PyResult<Vec<bool>> {
         guard(|| {
-            let requests: Vec<EntitlementRequest> = decode_items(requests)?;
+            let requests = entitlement_requests(requests)?;
             let at = instant_arg("at", at)?;
             let check_all = |crm: &crm_core::Crm| {
                 requests
@@ -1114,4 +1148,23 @@ pub fn _error<'py>(py: Python<'py>, details: &Bound<'py, PyAny>) -> PyResult<Bou
 #[pyfunction]
 pub fn _variant_tags(name: &str) -> PyResult<Vec<String>> {
     guard(|| crate::registry::variant_tags(name).map_err(|e| PyCrmError::Core(e).into()))
+}
+
+#[cfg(test)]
+mod outcome_tests {
+    use super::*;
+
+    #[test]
+    fn outcome_tags_are_the_json_tags() {
+        for o in [
+            DecisionOutcome::Granted,
+            DecisionOutcome::GrantedByException,
+            DecisionOutcome::Denied,
+        ] {
+            assert_eq!(
+                serde_json::to_value(o).ok(),
+                Some(Value::String(outcome_tag(o).to_string()))
+            );
+        }
+    }
 }

@@ -17,6 +17,7 @@ use crate::Instant;
 use crate::agreement::{Agreement, AgreementLine, ExceptionEffect, ExceptionScope};
 use crate::entitlement::check::{
     Assessed, DecisionOutcome, Evaluation, Input, VerdictOnly, assess, day, evaluate_input,
+    same_text,
 };
 use crate::entitlement::{
     CustomerStanding, Entitlement, EntitlementDecision, EntitlementKind, EntitlementRequest,
@@ -84,15 +85,25 @@ fn as_of(a: &Agreement, at: Instant) -> Result<Cow<'_, Agreement>> {
 }
 
 /// The facts about one entitlement of `view` (an agreement as it stood at `at`): its line and
-/// the approved `Allow` exceptions covering it.
+/// the approved `Allow` exceptions covering it. Without `details` (a verdict), since when the
+/// line's status holds is not looked up: `since` is then `at` whenever there is a status
+/// (only the reasons cite it; whether it is there follows the status either way).
 fn candidate<'v>(
     state: &CrmState,
     customer: &CustomerId,
     view: &'v Agreement,
     e: &'v Entitlement,
     at: Instant,
+    details: bool,
 ) -> Result<Candidate<'v>> {
-    let line = view.line(&e.line)?;
+    let line = match view
+        .lines
+        .iter()
+        .find(|l| same_text(l.id.as_str(), e.line.as_str()))
+    {
+        Some(l) => l,
+        None => view.line(&e.line)?,
+    };
     let mut exceptions = Vec::new();
     let mut scope = None;
     for x in state.exceptions.values() {
@@ -119,14 +130,78 @@ fn candidate<'v>(
             reason: x.reason.clone(),
         });
     }
+    let status = line.entry_at(at).map(|x| x.status);
     Ok(Candidate {
         entitlement: e,
         agreement: view,
         line,
-        status: line.entry_at(at).map(|x| x.status),
-        since: line.status_since(at),
+        status,
+        since: if details {
+            line.status_since(at)
+        } else {
+            status.map(|_| at)
+        },
         exceptions,
     })
+}
+
+/// One pass over an agreement's entitlements for a request: whether any has the code asked,
+/// and of those on the line asked (every line when none is asked) how many there are, the
+/// first, and whether they come in line, then entitlement id order. The walk compares each
+/// entitlement's code once instead of once per question.
+struct Scan<'v> {
+    /// Whether an entitlement has the code (on any line).
+    has_code: bool,
+    /// How many have the code and are on the line asked.
+    count: usize,
+    /// The first of them.
+    first: Option<&'v Entitlement>,
+    /// Whether they are in line, entitlement id order.
+    sorted: bool,
+}
+
+impl<'v> Scan<'v> {
+    fn of(entitlements: &'v [Entitlement], req: &EntitlementRequest) -> Self {
+        let mut scan = Scan {
+            has_code: false,
+            count: 0,
+            first: None,
+            sorted: true,
+        };
+        let mut last: Option<&Entitlement> = None;
+        for e in entitlements {
+            if !same_text(&e.code, &req.code) {
+                continue;
+            }
+            scan.has_code = true;
+            if req
+                .line
+                .as_ref()
+                .is_some_and(|l| !same_text(e.line.as_str(), l.as_str()))
+            {
+                continue;
+            }
+            if let Some(p) = last
+                && scan.sorted
+                && (&p.line, &p.id) > (&e.line, &e.id)
+            {
+                scan.sorted = false;
+            }
+            scan.first.get_or_insert(e);
+            last = Some(e);
+            scan.count += 1;
+        }
+        scan
+    }
+
+    /// Whether `e` is one of the entitlements counted (the code, on the line asked).
+    fn matches(&self, e: &Entitlement, req: &EntitlementRequest) -> bool {
+        same_text(&e.code, &req.code)
+            && req
+                .line
+                .as_ref()
+                .is_none_or(|l| same_text(e.line.as_str(), l.as_str()))
+    }
 }
 
 /// Walks the candidates for `req` at `at` in the matching order (the customer's agreements
@@ -135,11 +210,13 @@ fn candidate<'v>(
 /// entitlement id order), handing each to `visit` until it breaks. Nothing is collected: a
 /// candidate borrows from its agreement. When no candidate is found, the error says why: an
 /// unknown customer, agreement or code, `at` before every agreement granting the code, or
-/// nothing on the line or asset asked.
+/// nothing on the line or asset asked. Without `details` (a verdict) the candidates leave out
+/// what only reasons cite (see [`candidate`]).
 fn walk(
     state: &CrmState,
     req: &EntitlementRequest,
     at: Instant,
+    details: bool,
     mut visit: impl FnMut(&Candidate<'_>) -> Result<ControlFlow<()>>,
 ) -> Result<()> {
     req.validate()?;
@@ -169,7 +246,9 @@ fn walk(
     let agreements = std::iter::from_fn(move || match one.take() {
         Some(a) => Some(a),
         None if req.agreement.is_some() => None,
-        None => all.by_ref().find(|a| a.customer == req.customer),
+        None => all
+            .by_ref()
+            .find(|a| same_text(a.customer.as_str(), req.customer.as_str())),
     });
     // The earliest signing of an agreement granting the code, whether one was signed by
     // `at`, and how many candidates were found.
@@ -177,7 +256,8 @@ fn walk(
     let mut signed = false;
     let mut found = 0usize;
     for a in agreements {
-        if !a.entitlements.iter().any(|e| e.code == req.code) {
+        let scan = Scan::of(&a.entitlements, req);
+        if !scan.has_code {
             continue;
         }
         first = Some(first.map_or(a.signed_at, |f| f.min(a.signed_at)));
@@ -186,6 +266,11 @@ fn walk(
         }
         signed = true;
         let view = as_of(a, at)?;
+        // The scan of the current agreement holds for the view unless it was amended since.
+        let scan = match &view {
+            Cow::Borrowed(_) => scan,
+            Cow::Owned(v) => Scan::of(&v.entitlements, req),
+        };
         let view: &Agreement = &view;
         let mut take = |e: &Entitlement| -> Result<ControlFlow<()>> {
             if let Some(asset) = &req.asset
@@ -198,29 +283,35 @@ fn walk(
                 return Ok(ControlFlow::Continue(()));
             }
             found += 1;
-            visit(&candidate(state, &req.customer, view, e, at)?)
+            visit(&candidate(state, &req.customer, view, e, at, details)?)
         };
-        let matching = view
-            .entitlements
-            .iter()
-            .filter(|e| e.code == req.code)
-            .filter(|e| req.line.as_ref().is_none_or(|l| &e.line == l));
-        // Usually already in line, entitlement id order: then nothing is copied to sort.
-        if matching
-            .clone()
-            .is_sorted_by(|x, y| (&x.line, &x.id) <= (&y.line, &y.id))
-        {
-            for e in matching {
+        match (scan.count, scan.first) {
+            (_, None) => {}
+            // Usually one entitlement with the code on the line asked: nothing more to look at.
+            (1, Some(e)) => {
                 if take(e)?.is_break() {
                     return Ok(());
                 }
             }
-        } else {
-            let mut ents: Vec<&Entitlement> = matching.collect();
-            ents.sort_by(|x, y| (&x.line, &x.id).cmp(&(&y.line, &y.id)));
-            for e in ents {
-                if take(e)?.is_break() {
-                    return Ok(());
+            // Usually already in line, entitlement id order: then nothing is copied to sort.
+            _ if scan.sorted => {
+                for e in view.entitlements.iter().filter(|e| scan.matches(e, req)) {
+                    if take(e)?.is_break() {
+                        return Ok(());
+                    }
+                }
+            }
+            _ => {
+                let mut ents: Vec<&Entitlement> = view
+                    .entitlements
+                    .iter()
+                    .filter(|e| scan.matches(e, req))
+                    .collect();
+                ents.sort_by(|x, y| (&x.line, &x.id).cmp(&(&y.line, &y.id)));
+                for e in ents {
+                    if take(e)?.is_break() {
+                        return Ok(());
+                    }
                 }
             }
         }
@@ -256,11 +347,12 @@ fn walk(
 /// Runs `decide` over the candidates for `req` at `at` (with the quantity the request asks of
 /// each), in order, stopping after the first one granted within its entitlement. The full
 /// check and the verdict both go through here, so they see the same candidates, quantities,
-/// standing and errors.
+/// standing and errors; `details` as in [`walk`].
 fn each_candidate(
     state: &CrmState,
     req: &EntitlementRequest,
     at: Instant,
+    details: bool,
     mut decide: impl FnMut(&Input<'_>) -> Result<DecisionOutcome>,
 ) -> Result<()> {
     let derived;
@@ -271,7 +363,7 @@ fn each_candidate(
             Some(&derived)
         }
     };
-    walk(state, req, at, |c| {
+    walk(state, req, at, details, |c| {
         let quantity = req.quantity_for(&c.entitlement.kind)?;
         let input = c.input(state, quantity, req.channel, standing, &c.exceptions);
         Ok(if decide(&input)? == DecisionOutcome::Granted {
@@ -290,7 +382,7 @@ pub(crate) fn check(
     at: Instant,
 ) -> Result<EntitlementDecision> {
     let mut evals: Vec<(Evaluation, Decimal)> = Vec::new();
-    each_candidate(state, req, at, |input| {
+    each_candidate(state, req, at, true, |input| {
         let ev = evaluate_input(input, at)?;
         let outcome = ev.outcome;
         evals.push((ev, input.quantity));
@@ -315,9 +407,10 @@ pub(crate) fn check(
         .filter_map(|(i, (e, _))| e.next_available.map(|n| (n, i)))
         .min()
         .map_or(0, |(_, i)| i);
+    // moved out, not cloned: the decision carries these instead of the named one's own
     let reasons = evals
-        .iter()
-        .flat_map(|(e, _)| e.reasons.iter().cloned())
+        .iter_mut()
+        .flat_map(|(e, _)| std::mem::take(&mut e.reasons))
         .collect();
     if best >= evals.len() {
         return Err(Error::not_found("entitlement", &req.code));
@@ -331,7 +424,7 @@ pub(crate) fn check(
 /// ([`assess`] over the same candidates, in the same walk).
 pub(crate) fn is_entitled(state: &CrmState, req: &EntitlementRequest, at: Instant) -> Result<bool> {
     let mut granted = false;
-    each_candidate(state, req, at, |input| {
+    each_candidate(state, req, at, false, |input| {
         let a: Assessed<'_> = assess(input, at, &mut VerdictOnly)?;
         granted |= a.outcome != DecisionOutcome::Denied;
         Ok(a.outcome)
@@ -546,7 +639,7 @@ impl Crm {
             let mut ents: Vec<&Entitlement> = view.entitlements.iter().collect();
             ents.sort_by(|x, y| (&x.line, &x.id).cmp(&(&y.line, &y.id)));
             for e in ents {
-                let c = candidate(&self.state, customer, &view, e, at)?;
+                let c = candidate(&self.state, customer, &view, e, at, true)?;
                 let ev = evaluate_input(
                     &c.input(
                         &self.state,
@@ -615,7 +708,7 @@ impl CrmState {
         let req = EntitlementRequest::new(customer.clone(), code, crate::party::Channel::Web);
         let mut reasons = Vec::new();
         let mut found = None;
-        walk(self, &req, at, |c| {
+        walk(self, &req, at, true, |c| {
             let EntitlementKind::ServiceLevel { calendar, targets } = &c.entitlement.kind else {
                 reasons.push(format!(
                     "{} is not a service-level entitlement",

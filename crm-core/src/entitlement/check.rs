@@ -22,6 +22,21 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+/// Room for a typical reason message (80 to 120 bytes): `format!` sizes its string from the
+/// literal pieces alone, so a message made mostly of ids, figures and instants grew three or
+/// four times while it was written.
+const MESSAGE_CAPACITY: usize = 128;
+
+/// `format!` into a string of [`MESSAGE_CAPACITY`] from the start; the same text.
+macro_rules! message {
+    ($($arg:tt)*) => {{
+        let mut s = String::with_capacity(MESSAGE_CAPACITY);
+        // writing into a String cannot fail
+        let _ = std::fmt::Write::write_fmt(&mut s, format_args!($($arg)*));
+        s
+    }};
+}
+
 /// The largest quantity one request may ask for.
 pub const MAX_QUANTITY: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false, 0); // 1e12
 
@@ -105,7 +120,9 @@ impl EntitlementRequest {
 
     /// Checks what can be checked without the state: the code, the quantity and the amount.
     pub fn validate(&self) -> Result<()> {
-        super::validate_code("entitlement code", &self.code)?;
+        if !code_is_valid(&self.code) {
+            super::validate_code("entitlement code", &self.code)?;
+        }
         if let Some(q) = self.quantity {
             if q <= Decimal::ZERO {
                 return Err(Error::validation("quantity", q, "must be above zero"));
@@ -192,8 +209,10 @@ impl EntitlementRequest {
                         "is not a money allowance; give a quantity of uses",
                     ));
                 }
-                let q = self.quantity.unwrap_or(Decimal::ONE);
-                if !q.fract().is_zero() {
+                let Some(q) = self.quantity else {
+                    return Ok(Decimal::ONE);
+                };
+                if q.scale() != 0 && !q.fract().is_zero() {
                     return Err(Error::validation(
                         "quantity",
                         q,
@@ -742,7 +761,7 @@ fn check_conditions<X: Explain>(
                         ReasonKind::StandingUnknown {
                             condition: "max_days_overdue".into(),
                         },
-                        format!(
+                        message!(
                             "{}: the customer's standing is unknown; the overdue limit of {max} days cannot be checked",
                             e.id
                         ),
@@ -757,7 +776,7 @@ fn check_conditions<X: Explain>(
                             days_overdue: s.days_overdue,
                             max_days_overdue: max,
                         },
-                        format!("{}: overdue {} days, limit {max}", e.id, s.days_overdue),
+                        message!("{}: overdue {} days, limit {max}", e.id, s.days_overdue),
                     )
                 });
             }
@@ -773,7 +792,7 @@ fn check_conditions<X: Explain>(
                         ReasonKind::StandingUnknown {
                             condition: "min_tier".into(),
                         },
-                        format!(
+                        message!(
                             "{}: the customer's standing is unknown; the minimum tier {min} cannot be checked",
                             e.id
                         ),
@@ -788,7 +807,7 @@ fn check_conditions<X: Explain>(
                         x.push(|| {
                             reason(
                                 ReasonKind::TierUnknown { tier: min.clone() },
-                                format!("{}: tier {min} is not in the tier order", e.id),
+                                message!("{}: tier {min} is not in the tier order", e.id),
                             )
                         });
                     }
@@ -800,7 +819,7 @@ fn check_conditions<X: Explain>(
                                     tier: None,
                                     min_tier: min.clone(),
                                 },
-                                format!("{}: the customer has no tier, {min} needed", e.id),
+                                message!("{}: the customer has no tier, {min} needed", e.id),
                             )
                         });
                     }
@@ -810,7 +829,7 @@ fn check_conditions<X: Explain>(
                             x.push(|| {
                                 reason(
                                     ReasonKind::TierUnknown { tier: t.clone() },
-                                    format!("{}: tier {t} is not in the tier order", e.id),
+                                    message!("{}: tier {t} is not in the tier order", e.id),
                                 )
                             });
                         }
@@ -822,7 +841,7 @@ fn check_conditions<X: Explain>(
                                         tier: Some(t.clone()),
                                         min_tier: min.clone(),
                                     },
-                                    format!("{}: tier {t} below {min}", e.id),
+                                    message!("{}: tier {t} below {min}", e.id),
                                 )
                             });
                         }
@@ -839,7 +858,7 @@ fn check_conditions<X: Explain>(
                     max_days_overdue: c.max_days_overdue,
                     min_tier: c.min_tier.clone(),
                 },
-                format!("{}: the customer's standing meets the conditions", e.id),
+                message!("{}: the customer's standing meets the conditions", e.id),
             )
         });
     }
@@ -920,7 +939,7 @@ pub(crate) struct Assessed<'a> {
     /// Granted, by exception, or denied.
     pub(crate) outcome: DecisionOutcome,
     /// For a quota or an allowance: what it counts, what was used before the request, what
-    /// remains, and the window.
+    /// remains (worked out only with the details: zero for a verdict), and the window.
     counted: Option<(
         Decimal,
         UnitName<'a>,
@@ -997,7 +1016,7 @@ pub(crate) fn assess<'a, X: Explain>(
                     status,
                     since,
                 },
-                format!(
+                message!(
                     "agreement {} line {} {status} since {}",
                     f.agreement,
                     f.line,
@@ -1009,16 +1028,18 @@ pub(crate) fn assess<'a, X: Explain>(
             blocked = true;
             x.push(|| {
                 let message = match (status, since) {
-                    (Some(s), Some(d)) => format!(
+                    (Some(s), Some(d)) => message!(
                         "{}: agreement {} line {} {s} since {}",
                         e.id,
                         f.agreement,
                         f.line,
                         day(d)
                     ),
-                    _ => format!(
+                    _ => message!(
                         "{}: agreement {} line {} did not exist yet",
-                        e.id, f.agreement, f.line
+                        e.id,
+                        f.agreement,
+                        f.line
                     ),
                 };
                 reason(
@@ -1035,7 +1056,7 @@ pub(crate) fn assess<'a, X: Explain>(
     }
     x.push(|| {
         let grants = grants_words(&e.kind);
-        let message = format!("entitlement {}: {grants}", e.id);
+        let message = message!("entitlement {}: {grants}", e.id);
         reason(
             ReasonKind::Entitlement {
                 entitlement: e.id.clone(),
@@ -1053,7 +1074,7 @@ pub(crate) fn assess<'a, X: Explain>(
                     entitlement: e.id.clone(),
                     valid_from: e.valid_from,
                 },
-                format!("{}: not yet valid until {}", e.id, day(e.valid_from)),
+                message!("{}: not yet valid until {}", e.id, day(e.valid_from)),
             )
         });
     }
@@ -1067,7 +1088,7 @@ pub(crate) fn assess<'a, X: Explain>(
                     entitlement: e.id.clone(),
                     valid_to: to,
                 },
-                format!("{}: expired on {}", e.id, day(to)),
+                message!("{}: expired on {}", e.id, day(to)),
             )
         });
     }
@@ -1089,7 +1110,7 @@ pub(crate) fn assess<'a, X: Explain>(
     };
 
     let q = f.quantity;
-    let span = lim.window.span(at, f.term)?;
+    let span = span_of(&lim.window, at, f.term)?;
     let (used, uses) = f
         .ledger
         .map_or((Decimal::ZERO, 0), |g| g.used(None, span.from, span.to));
@@ -1112,7 +1133,7 @@ pub(crate) fn assess<'a, X: Explain>(
                     .collect()
             })
             .unwrap_or_default();
-        let message = format!(
+        let message = message!(
             "{}: {used} of {} {} taken in the window ({}; {} records{})",
             e.id,
             lim.limit,
@@ -1138,16 +1159,21 @@ pub(crate) fn assess<'a, X: Explain>(
     });
 
     // How far beyond the entitlement the request goes, overall and on its channel.
-    let total_after = used.saturating_add(q);
-    let over_total = total_after.saturating_sub(lim.limit).max(Decimal::ZERO);
+    // (only the details need the sum itself; the verdict only how far it goes beyond)
+    let total_after = if X::DETAILS {
+        used.saturating_add(q)
+    } else {
+        Decimal::ZERO
+    };
+    let over_total = excess(used, q, lim.limit);
     let mut over = over_total;
     let mut next = None;
-    let mut never = q > lim.limit;
+    let mut never = X::DETAILS && q > lim.limit;
     // (what frees up when) of the overall limit, and (used, limit, since, when) of the
     // channel's, when reached: their reasons follow the counting
     let mut total_reached = None;
     let mut channel_reached = None;
-    if over_total > Decimal::ZERO {
+    if !over_total.is_zero() {
         let n = if never || !X::DETAILS {
             None
         } else {
@@ -1161,12 +1187,9 @@ pub(crate) fn assess<'a, X: Explain>(
         let (cused, _) = f.ledger.map_or((Decimal::ZERO, 0), |g| {
             g.used(Some(f.channel), span.from, span.to)
         });
-        let cover = cused
-            .saturating_add(q)
-            .saturating_sub(climit)
-            .max(Decimal::ZERO);
-        if cover > Decimal::ZERO {
-            never = never || q > climit;
+        let cover = excess(cused, q, climit);
+        if !cover.is_zero() {
+            never = never || (X::DETAILS && q > climit);
             let n = if q > climit || !X::DETAILS {
                 None
             } else {
@@ -1195,7 +1218,7 @@ pub(crate) fn assess<'a, X: Explain>(
     // Exceptions widen the limit (overall and per channel) by their extra.
     let mut exceptions_used = false;
     let mut outcome = DecisionOutcome::Granted;
-    if over > Decimal::ZERO {
+    if !over.is_zero() {
         outcome = DecisionOutcome::Denied;
         if !f.exceptions.is_empty() {
             let unlimited = f.exceptions.iter().any(|x| x.extra.is_none());
@@ -1236,7 +1259,7 @@ pub(crate) fn assess<'a, X: Explain>(
             x.push(|| {
                 reason(
                     ReasonKind::ExceptionApplied { grant: g.clone() },
-                    format!(
+                    message!(
                         "exception {} approved by {}{} allows {}: {}",
                         g.exception,
                         g.approved_by,
@@ -1254,8 +1277,12 @@ pub(crate) fn assess<'a, X: Explain>(
     }
     let granted = outcome != DecisionOutcome::Denied;
     let after = if granted { total_after } else { used };
-    let left = lim.limit.saturating_sub(after).max(Decimal::ZERO);
-    if granted {
+    let left = if X::DETAILS {
+        lim.limit.saturating_sub(after).max(Decimal::ZERO)
+    } else {
+        Decimal::ZERO
+    };
+    if granted && X::DETAILS {
         // when the window next frees a unit
         next = match span.rolling_days {
             _ if !X::DETAILS => None,
@@ -1274,6 +1301,161 @@ pub(crate) fn assess<'a, X: Explain>(
         counted: Some((lim.limit, lim.unit, lim.money, used, left, span)),
         next_available: next,
         exceptions_used,
+    })
+}
+
+/// `a + b - c` when above zero, else zero: exactly
+/// `a.saturating_add(b).saturating_sub(c).max(Decimal::ZERO)` in value, in integers when all
+/// three are whole numbers of at most 18 digits (counted uses and quantities of uses).
+#[inline]
+fn excess(a: Decimal, b: Decimal, c: Decimal) -> Decimal {
+    /// The value of a whole `d` of at most 18 digits.
+    fn whole(d: Decimal) -> Option<i64> {
+        if d.scale() != 0 {
+            return None;
+        }
+        i64::try_from(d.mantissa())
+            .ok()
+            .filter(|v| v.unsigned_abs() < 1_000_000_000_000_000_000)
+    }
+    match (whole(a), whole(b), whole(c)) {
+        (Some(x), Some(y), Some(z)) => {
+            // |x|, |y|, |z| < 1e18: no overflow in i64 (at most 3e18 < 9.2e18)
+            let over = x + y - z;
+            if over > 0 {
+                Decimal::from(over)
+            } else {
+                Decimal::ZERO
+            }
+        }
+        _ => a.saturating_add(b).saturating_sub(c).max(Decimal::ZERO),
+    }
+}
+
+/// Whether two ids or codes are the same text, compared in place a word at a time (ids and
+/// codes are short: a call of `memcmp` per comparison was a tenth of a verdict). The same
+/// answer as `a == b`.
+#[inline]
+pub(crate) fn same_text(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    match n {
+        0 => true,
+        // bytes 0, n / 2 and n - 1 cover every byte of 1 to 3
+        1..=3 => a.first() == b.first() && a.get(n / 2) == b.get(n / 2) && a.last() == b.last(),
+        // the first and the last 4 or 8 bytes (which may overlap) cover every byte
+        4..=7 => {
+            a.first_chunk::<4>() == b.first_chunk::<4>()
+                && a.last_chunk::<4>() == b.last_chunk::<4>()
+        }
+        8..=16 => {
+            a.first_chunk::<8>() == b.first_chunk::<8>()
+                && a.last_chunk::<8>() == b.last_chunk::<8>()
+        }
+        17..=24 => {
+            a.first_chunk::<16>() == b.first_chunk::<16>()
+                && a.last_chunk::<8>() == b.last_chunk::<8>()
+        }
+        _ => a == b,
+    }
+}
+
+/// Whether each of the eight bytes of `w` may be in a code (`a`-`z`, `0`-`9`, `_`), tested
+/// all at once: with every byte below 0x80, adding `0x7f - k` to a byte sets its high bit
+/// exactly when it is above `k`, and never carries into the next byte.
+fn code_word_is_valid(w: u64) -> bool {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const fn splat(b: u8) -> u64 {
+        0x0101_0101_0101_0101 * b as u64
+    }
+    if w & HIGH != 0 {
+        return false;
+    }
+    let above = |k: u8| w.wrapping_add(splat(0x7f - k)) & HIGH;
+    let lower = above(b'a' - 1) & !above(b'z');
+    let digit = above(b'0' - 1) & !above(b'9');
+    let underscore = above(b'_' - 1) & !above(b'_');
+    (lower | digit | underscore) == HIGH
+}
+
+/// Whether `code` passes `validate_code` (1 to `MAX_CODE_LEN` lower-case letters, digits or
+/// underscores, starting with a letter), eight bytes at a time; the error, when not, comes
+/// from `validate_code` itself.
+fn code_is_valid(code: &str) -> bool {
+    let b = code.as_bytes();
+    if b.len() > super::MAX_CODE_LEN || !b.first().is_some_and(u8::is_ascii_lowercase) {
+        return false;
+    }
+    let word =
+        |w: &[u8]| <[u8; 8]>::try_from(w).is_ok_and(|w| code_word_is_valid(u64::from_le_bytes(w)));
+    match b.len().checked_sub(8) {
+        None => b
+            .iter()
+            .all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_'),
+        // every whole word, then the last eight bytes (which may overlap the last word)
+        Some(last) => b.chunks_exact(8).all(word) && b.get(last..).is_some_and(word),
+    }
+}
+
+/// `date` less `days` days, as `NaiveDate::checked_sub_days` counts them, stepping back a
+/// year at a time for up to four years (chrono's general way works through 400-year cycles,
+/// and a window of a year always crosses into the year before). `None` out of chrono's range.
+fn days_before(date: NaiveDate, days: u32) -> Option<NaiveDate> {
+    use chrono::Datelike;
+    if days > 1461 {
+        return date.checked_sub_days(chrono::Days::new(u64::from(days)));
+    }
+    let leap = |y: i32| y.rem_euclid(4) == 0 && (y.rem_euclid(100) != 0 || y.rem_euclid(400) == 0);
+    let (mut year, mut ordinal, mut left) = (date.year(), date.ordinal(), days);
+    // step back to the last day of the year before until `left` falls within the year
+    while left >= ordinal {
+        left -= ordinal;
+        year = year.checked_sub(1)?;
+        ordinal = if leap(year) { 366 } else { 365 };
+    }
+    NaiveDate::from_yo_opt(year, ordinal - left)
+}
+
+/// `window.span(at, term)`; a rolling window (the usual one) is placed without chrono's
+/// general arithmetic: the same time of day `days` days earlier, and both ends a nanosecond
+/// on. Near a leap second or the ends of the calendar, `Window::span` places it.
+fn span_of(
+    window: &super::Window,
+    at: Instant,
+    term: (NaiveDate, Option<NaiveDate>),
+) -> Result<WindowSpan> {
+    if let super::Window::RollingDays { days } = *window
+        && let Some(span) = rolling_span(at, days)
+    {
+        return Ok(span);
+    }
+    window.span(at, term)
+}
+
+/// The rolling window of `days` days ending at `at` as [`Window::span`](super::Window::span)
+/// places it, or `None` where that takes more than moving the date (`at` in the last
+/// nanosecond of a second or in a leap second, dates out of range).
+fn rolling_span(at: Instant, days: u32) -> Option<WindowSpan> {
+    use chrono::Timelike;
+    let n = at.naive_utc();
+    let time = n.time();
+    let nanos = time.nanosecond();
+    if nanos >= 999_999_999 {
+        return None;
+    }
+    let time = chrono::NaiveTime::from_num_seconds_from_midnight_opt(
+        time.num_seconds_from_midnight(),
+        nanos + 1,
+    )?;
+    let from = days_before(n.date(), days)?;
+    Some(WindowSpan {
+        from: from.and_time(time).and_utc(),
+        to: n.date().and_time(time).and_utc(),
+        period_end: None,
+        rolling_days: Some(days),
     })
 }
 
@@ -1340,7 +1522,7 @@ fn limit_reason(
             since,
             next_available,
         },
-        format!(
+        message!(
             "{}: {what}: {used} of {limit} {unit}{since_txt}{asked}{next_txt}",
             e.id
         ),
@@ -1398,6 +1580,171 @@ mod tests {
         // a running sum of many uses plus the smallest quantity is still exact
         let big = MAX_QUANTITY * Decimal::from(1_000_000);
         assert!(big + SMALLEST > big);
+    }
+
+    #[test]
+    fn the_rolling_span_is_the_windows_span() {
+        use chrono::{DateTime, Utc};
+        let term = (NaiveDate::MIN, None);
+        let mut cases: Vec<Instant> = vec![DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC];
+        for s in [
+            "2026-03-01T10:00:00Z",
+            "2024-02-29T23:59:59.999999998Z",
+            "2024-02-29T23:59:59.999999999Z",
+            "2025-01-01T00:00:00Z",
+            "1970-01-01T00:00:00Z",
+            "0001-01-01T00:00:00Z",
+            "-0001-12-31T23:59:59.5Z",
+        ] {
+            cases.push(s.parse().unwrap());
+        }
+        // a leap second
+        cases.push(
+            NaiveDate::from_ymd_opt(2016, 12, 31)
+                .unwrap()
+                .and_hms_nano_opt(23, 59, 59, 1_500_000_000)
+                .unwrap()
+                .and_utc(),
+        );
+        let mut x: i64 = 1;
+        for _ in 0..3000 {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let secs = (x >> 8) % 200_000_000_000;
+            let nanos = u32::try_from((x & 0xff) as u64 * 3_921_568).unwrap_or(0);
+            cases.extend(DateTime::<Utc>::from_timestamp(secs, nanos));
+        }
+        for at in cases {
+            for days in [
+                1, 2, 28, 30, 31, 59, 60, 364, 365, 366, 730, 1095, 1460, 1461, 1462, 36_600,
+            ] {
+                let w = super::super::Window::RollingDays { days };
+                let slow = w.span(at, term).map_err(|e| e.to_string());
+                if let Some(fast) = rolling_span(at, days) {
+                    assert_eq!(Ok(fast), slow, "{at:?} {days}");
+                }
+                assert_eq!(span_of(&w, at, term).map_err(|e| e.to_string()), slow);
+            }
+        }
+    }
+
+    #[test]
+    fn days_before_counts_as_chrono() {
+        let mut d = NaiveDate::from_ymd_opt(-2, 1, 1).unwrap();
+        let end = NaiveDate::from_ymd_opt(2404, 12, 31).unwrap();
+        let edges = [
+            NaiveDate::MIN,
+            NaiveDate::MAX,
+            NaiveDate::MIN.succ_opt().unwrap(),
+        ];
+        let mut dates: Vec<NaiveDate> = edges.to_vec();
+        while d <= end {
+            dates.push(d);
+            d = d.succ_opt().unwrap() + chrono::Days::new(6);
+        }
+        for d in dates {
+            for days in [
+                0, 1, 31, 59, 60, 364, 365, 366, 367, 730, 1095, 1460, 1461, 1462,
+            ] {
+                assert_eq!(
+                    days_before(d, days),
+                    d.checked_sub_days(chrono::Days::new(u64::from(days))),
+                    "{d} {days}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn codes_are_checked_as_validate_code_checks_them() {
+        let mut codes: Vec<String> = vec![
+            String::new(),
+            "a".into(),
+            "device_replacement".into(),
+            "Device".into(),
+            "_a".into(),
+            "9a".into(),
+            "a-b".into(),
+            "aé".into(),
+            "a".repeat(64),
+            "a".repeat(65),
+        ];
+        for b in 0u8..=255 {
+            codes.push(format!("a{}", char::from(b)));
+            codes.push(format!("{}b", char::from(b)));
+        }
+        let mut bytes: Vec<Vec<u8>> = codes.iter().map(|c| c.clone().into_bytes()).collect();
+        // every byte at every place of codes of 1 to 20 bytes
+        for len in 1..=20 {
+            for at in 0..len {
+                for b in 0u8..=255 {
+                    let mut code = vec![b'k'; len];
+                    code[at] = b;
+                    bytes.push(code);
+                }
+            }
+        }
+        for code in bytes {
+            let Ok(c) = std::str::from_utf8(&code) else {
+                continue;
+            };
+            assert_eq!(
+                code_is_valid(c),
+                super::super::validate_code("entitlement code", c).is_ok(),
+                "{c:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn same_text_is_equality() {
+        let base: String = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJ".into();
+        for n in 0..=base.len() {
+            let a = &base[..n];
+            assert!(same_text(a, a));
+            // one byte different at every place
+            for i in 0..n {
+                let mut b = a.as_bytes().to_vec();
+                b[i] = b'_';
+                let b = String::from_utf8(b).unwrap();
+                assert_eq!(same_text(a, &b), a == b, "{a} {b}");
+            }
+            // one byte shorter or longer
+            if n > 0 {
+                assert!(!same_text(a, &a[..n - 1]));
+            }
+            assert!(!same_text(a, &format!("{a}x")));
+        }
+    }
+
+    #[test]
+    fn the_excess_is_the_decimal_one() {
+        let values: Vec<Decimal> = [
+            "0",
+            "1",
+            "2",
+            "3",
+            "1.0",
+            "0.5",
+            "-1",
+            "999999999999999999",
+            "1000000000000000000",
+            "79228162514264337593543950335",
+            "-79228162514264337593543950335",
+            "1000000000000",
+        ]
+        .iter()
+        .map(|v| v.parse().unwrap())
+        .collect();
+        for a in &values {
+            for b in &values {
+                for c in &values {
+                    let slow = a.saturating_add(*b).saturating_sub(*c).max(Decimal::ZERO);
+                    assert_eq!(excess(*a, *b, *c), slow, "{a} {b} {c}");
+                }
+            }
+        }
     }
 
     #[test]
