@@ -51,6 +51,15 @@ fn text(v: &Bound<'_, PyAny>) -> Option<String> {
     Some(v.cast::<PyString>().ok()?.to_str().ok()?.to_owned())
 }
 
+/// An id from a `str`, validated and stored straight from the string's UTF-8 view (no
+/// intermediate `String`).
+fn id<T>(v: &Bound<'_, PyAny>) -> Option<T>
+where
+    T: for<'a> TryFrom<&'a str>,
+{
+    T::try_from(v.cast::<PyString>().ok()?.to_str().ok()?).ok()
+}
+
 /// A request in the common shape, or `None` for the general way (see the module's notes).
 pub(crate) fn entitlement_request(obj: &Bound<'_, PyAny>) -> Option<EntitlementRequest> {
     let d = data(obj)?;
@@ -59,7 +68,7 @@ pub(crate) fn entitlement_request(obj: &Bound<'_, PyAny>) -> Option<EntitlementR
     for (k, v) in d.iter() {
         let k = k.cast::<PyString>().ok()?;
         match k.to_str().ok()? {
-            "customer" => customer = Some(CustomerId::new(text(&v)?).ok()?),
+            "customer" => customer = Some(id::<CustomerId>(&v)?),
             "code" => code = Some(text(&v)?),
             "channel" => {
                 let tag = v.cast::<PyString>().ok()?;
@@ -71,9 +80,9 @@ pub(crate) fn entitlement_request(obj: &Bound<'_, PyAny>) -> Option<EntitlementR
                     .ok()?,
                 );
             }
-            "agreement" => agreement = optional(&v, |v| AgreementId::new(text(v)?).ok())?,
-            "line" => line = optional(&v, |v| LineId::new(text(v)?).ok())?,
-            "asset" => asset = optional(&v, |v| AssetId::new(text(v)?).ok())?,
+            "agreement" => agreement = optional(&v, id::<AgreementId>)?,
+            "line" => line = optional(&v, id::<LineId>)?,
+            "asset" => asset = optional(&v, id::<AssetId>)?,
             "standing" => standing = optional(&v, customer_standing)?,
             "quantity" | "amount" if v.is_none() => {}
             _ => return None,
