@@ -1035,6 +1035,11 @@ impl Ledger {
             applications: applications.clone(),
             to_credit_balance: remaining,
         };
+        if self.data.fundings.is_empty() {
+            // most ledgers see one payment per period: room for one, not the four a first
+            // push would reserve (a funding record is about 250 bytes)
+            self.data.fundings.reserve_exact(1);
+        }
         self.data.fundings.push(FundingRecord {
             source,
             initially_applied: applications.len(),
