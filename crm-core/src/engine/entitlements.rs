@@ -106,10 +106,7 @@ fn candidate<'v>(
     };
     let mut exceptions = Vec::new();
     let mut scope = None;
-    for x in state.exceptions.values() {
-        if &x.customer != customer {
-            continue;
-        }
+    for x in state.exceptions_of_customer(customer) {
         let ExceptionEffect::Allow { extra } = &x.effect else {
             continue;
         };
@@ -217,7 +214,7 @@ fn walk(
     req: &EntitlementRequest,
     at: Instant,
     details: bool,
-    mut visit: impl FnMut(&Candidate<'_>) -> Result<ControlFlow<()>>,
+    visit: impl FnMut(&Candidate<'_>) -> Result<ControlFlow<()>>,
 ) -> Result<()> {
     req.validate()?;
     if !state.customers.contains_key(&req.customer) {
@@ -240,16 +237,44 @@ fn walk(
         }
         None => None,
     };
-    // The one agreement asked for, or every agreement of the customer's.
-    let mut all = state.agreements.values();
-    let mut one = one;
-    let agreements = std::iter::from_fn(move || match one.take() {
-        Some(a) => Some(a),
-        None if req.agreement.is_some() => None,
-        None => all
-            .by_ref()
-            .find(|a| same_text(a.customer.as_str(), req.customer.as_str())),
-    });
+    // The one agreement asked for, or every agreement of the customer's: from the customer
+    // index in a large state, by an inline scan in a small one (each its own instance of
+    // the walk, so that the small case pays nothing for the index).
+    if let Some(a) = one {
+        return walk_over(state, req, at, details, visit, std::iter::once(a));
+    }
+    match state.indexed_agreements(&req.customer) {
+        Some(ids) => walk_over(
+            state,
+            req,
+            at,
+            details,
+            visit,
+            ids.filter_map(|id| state.agreements.get(id)),
+        ),
+        None => walk_over(
+            state,
+            req,
+            at,
+            details,
+            visit,
+            state
+                .agreements
+                .values()
+                .filter(|a| same_text(a.customer.as_str(), req.customer.as_str())),
+        ),
+    }
+}
+
+/// [`walk`] over the customer's agreements (in id order).
+fn walk_over<'s>(
+    state: &'s CrmState,
+    req: &EntitlementRequest,
+    at: Instant,
+    details: bool,
+    mut visit: impl FnMut(&Candidate<'_>) -> Result<ControlFlow<()>>,
+    agreements: impl Iterator<Item = &'s Agreement>,
+) -> Result<()> {
     // The earliest signing of an agreement granting the code, whether one was signed by
     // `at`, and how many candidates were found.
     let mut first: Option<Instant> = None;

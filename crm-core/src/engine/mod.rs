@@ -38,7 +38,7 @@ pub use privacy::FORGOTTEN;
 pub use processes::{BuiltinProcesses, ProcessStart, StartProcess, StoredDefinition};
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
-pub use state::{CrmState, KeyRecord};
+pub use state::{CrmState, CustomerIndex, CustomerOwned, KeyRecord, OfCustomer};
 pub use store::{EventStore, InMemoryStore, check_replacement};
 
 use crate::Instant;
@@ -244,12 +244,7 @@ impl Crm {
     /// The agreements of a customer, in id order.
     pub fn agreements_of(&self, customer: &CustomerId) -> Result<Vec<&Agreement>> {
         self.customer(customer)?;
-        Ok(self
-            .state
-            .agreements
-            .values()
-            .filter(|a| &a.customer == customer)
-            .collect())
+        Ok(self.state.agreements_of_customer(customer).collect())
     }
 
     /// The exceptions of `customer` that cover `scope` (of `agreement`, if any) at `at`.
@@ -263,9 +258,8 @@ impl Crm {
         self.customer(customer)?;
         Ok(self
             .state
-            .exceptions
-            .values()
-            .filter(|x| &x.customer == customer && x.covers(agreement, scope, at))
+            .exceptions_of_customer(customer)
+            .filter(|x| x.covers(agreement, scope, at))
             .collect())
     }
 

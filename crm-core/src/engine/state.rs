@@ -115,6 +115,169 @@ pub struct CrmState {
     /// The customers whose personal data was erased, with the instant of the last erasure.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub forgotten: BTreeMap<CustomerId, crate::Instant>,
+    /// Each customer's agreements and exceptions (derived; not serialized: a state read back
+    /// from JSON finds them by scanning until [`CrmState::reindex`]).
+    #[serde(skip, default = "CustomerIndex::stale")]
+    pub customer_index: CustomerIndex,
+}
+
+/// Below this many agreements (or exceptions) in the state, a customer's are found by
+/// scanning them all, which is cheaper than two look-ups; from this many on, by the index.
+const SCAN_ALL: usize = 16;
+
+/// Each customer's agreements and approved exceptions, in id order, so that the questions
+/// about one customer (an entitlement check, the 360 view) do not scan every customer's.
+/// Derived from [`CrmState::agreements`] and [`CrmState::exceptions`]; two indexes are
+/// always equal (the data they derive from is compared instead).
+#[derive(Debug, Clone, Default)]
+pub struct CustomerIndex {
+    /// Set when the index was not built with the state (a state deserialized from JSON).
+    stale: bool,
+    agreements: BTreeMap<CustomerId, Vec<AgreementId>>,
+    exceptions: BTreeMap<CustomerId, Vec<ExceptionId>>,
+}
+
+impl PartialEq for CustomerIndex {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for CustomerIndex {}
+
+/// Adds `id` to the ascending `ids` unless present.
+fn add_sorted<T: Ord + Clone>(ids: &mut Vec<T>, id: &T) {
+    if let Err(at) = ids.binary_search(id) {
+        ids.insert(at, id.clone());
+    }
+}
+
+impl CustomerIndex {
+    fn stale() -> Self {
+        CustomerIndex {
+            stale: true,
+            ..CustomerIndex::default()
+        }
+    }
+}
+
+/// The agreements or exceptions of one customer, in id order: from the index, or by a scan
+/// of all (a small state, or an index not built).
+pub struct OfCustomer<'a, 'c, K, V> {
+    map: &'a BTreeMap<K, V>,
+    ids: Option<std::slice::Iter<'a, K>>,
+    all: Option<std::collections::btree_map::Values<'a, K, V>>,
+    customer: &'c CustomerId,
+}
+
+/// What belongs to one customer.
+pub trait CustomerOwned {
+    /// The customer it belongs to.
+    fn owner(&self) -> &CustomerId;
+}
+
+impl CustomerOwned for Agreement {
+    fn owner(&self) -> &CustomerId {
+        &self.customer
+    }
+}
+
+impl CustomerOwned for Exception {
+    fn owner(&self) -> &CustomerId {
+        &self.customer
+    }
+}
+
+impl<'a, K: Ord, V: CustomerOwned> Iterator for OfCustomer<'a, '_, K, V> {
+    type Item = &'a V;
+    #[inline]
+    fn next(&mut self) -> Option<&'a V> {
+        if let Some(ids) = &mut self.ids {
+            return ids.by_ref().find_map(|id| self.map.get(id));
+        }
+        let customer = self.customer.as_str();
+        self.all
+            .as_mut()?
+            .find(|v| crate::entitlement::check::same_text(v.owner().as_str(), customer))
+    }
+}
+
+#[inline]
+fn of_customer<'a, 'c, K: Ord, V>(
+    map: &'a BTreeMap<K, V>,
+    index: Option<&'a BTreeMap<CustomerId, Vec<K>>>,
+    customer: &'c CustomerId,
+) -> OfCustomer<'a, 'c, K, V> {
+    let indexed = index.filter(|_| map.len() >= SCAN_ALL);
+    OfCustomer {
+        map,
+        ids: indexed.map(|i| i.get(customer).map(|v| v.iter()).unwrap_or_default()),
+        all: (indexed.is_none() && !map.is_empty()).then(|| map.values()),
+        customer,
+    }
+}
+
+impl CrmState {
+    /// The agreements of `customer`, in id order.
+    pub fn agreements_of_customer<'c>(
+        &self,
+        customer: &'c CustomerId,
+    ) -> OfCustomer<'_, 'c, AgreementId, Agreement> {
+        let index = self.customer_index.agreements_index();
+        of_customer(&self.agreements, index, customer)
+    }
+
+    /// The exceptions approved for `customer` (revoked ones included), in id order.
+    pub fn exceptions_of_customer<'c>(
+        &self,
+        customer: &'c CustomerId,
+    ) -> OfCustomer<'_, 'c, ExceptionId, Exception> {
+        let index = self.customer_index.exceptions_index();
+        of_customer(&self.exceptions, index, customer)
+    }
+
+    /// The ids of `customer`'s agreements from the index, or `None` when a scan of all is
+    /// the way (a small state, or an index not built): for the hot paths, which scan inline.
+    #[inline]
+    pub fn indexed_agreements(
+        &self,
+        customer: &CustomerId,
+    ) -> Option<std::slice::Iter<'_, AgreementId>> {
+        let index = self.customer_index.agreements_index()?;
+        if self.agreements.len() < SCAN_ALL {
+            return None;
+        }
+        Some(index.get(customer).map(|v| v.iter()).unwrap_or_default())
+    }
+
+    /// Rebuilds [`CrmState::customer_index`] from the agreements and exceptions (for a state
+    /// deserialized from JSON; replay and the engine keep it up to date).
+    pub fn reindex(&mut self) {
+        let mut index = CustomerIndex::default();
+        for a in self.agreements.values() {
+            add_sorted(
+                index.agreements.entry(a.customer.clone()).or_default(),
+                &a.id,
+            );
+        }
+        for x in self.exceptions.values() {
+            add_sorted(
+                index.exceptions.entry(x.customer.clone()).or_default(),
+                &x.id,
+            );
+        }
+        self.customer_index = index;
+    }
+}
+
+impl CustomerIndex {
+    fn agreements_index(&self) -> Option<&BTreeMap<CustomerId, Vec<AgreementId>>> {
+        (!self.stale).then_some(&self.agreements)
+    }
+
+    fn exceptions_index(&self) -> Option<&BTreeMap<CustomerId, Vec<ExceptionId>>> {
+        (!self.stale).then_some(&self.exceptions)
+    }
 }
 
 /// Rebuilds an ordered map in one bulk load: maps filled key by key in ascending order keep
@@ -142,6 +305,8 @@ impl CrmState {
         compact(&mut self.ledger_entries);
         compact(&mut self.customer_since);
         compact(&mut self.interactions);
+        compact(&mut self.customer_index.agreements);
+        compact(&mut self.customer_index.exceptions);
     }
 }
 
@@ -244,6 +409,13 @@ impl CrmState {
                 }
                 self.agreements
                     .insert(agreement.id.clone(), agreement.clone());
+                add_sorted(
+                    self.customer_index
+                        .agreements
+                        .entry(agreement.customer.clone())
+                        .or_default(),
+                    &agreement.id,
+                );
             }
             Event::AgreementAmended {
                 agreement,
@@ -284,6 +456,13 @@ impl CrmState {
             Event::ExceptionApproved { exception } => {
                 self.exceptions
                     .insert(exception.id.clone(), exception.clone());
+                add_sorted(
+                    self.customer_index
+                        .exceptions
+                        .entry(exception.customer.clone())
+                        .or_default(),
+                    &exception.id,
+                );
             }
             Event::ExceptionRevoked {
                 exception,
