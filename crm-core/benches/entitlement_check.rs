@@ -223,28 +223,8 @@ fn device_engine(total: usize) -> Crm {
 fn crowded_engine(total: usize, others: usize) -> Crm {
     let mut crm = device_engine(total);
     for c in 0..others {
-        let cid = format!("K{c:05}");
-        crm.execute(&env(
-            "2026-01-01T09:00:00Z",
-            Command::RegisterCustomer {
-                customer: customer(&cid),
-            },
-        ))
-        .unwrap();
-        let aid = if c % 2 == 0 {
-            format!("A0-{c:05}")
-        } else {
-            format!("A2-{c:05}")
-        };
-        let line = format!("{aid}-L");
-        crm.execute(&create_agreement(
-            &aid,
-            &cid,
-            &[&line],
-            "2026-01-01T10:00:00Z",
-        ))
-        .unwrap();
-        activate(&mut crm, &aid, &line, "2026-01-01T10:00:00Z");
+        let aid = format!("A{}-{c:05}", if c % 2 == 0 { 0 } else { 2 });
+        add_customer_with_line(&mut crm, &format!("K{c:05}"), &aid);
     }
     crm
 }

@@ -23,25 +23,8 @@ fn crowded() -> Crm {
     let mut crm = engine();
     for c in 0..40 {
         let cid = format!("K{c:02}");
-        crm.execute(&env(
-            "2026-01-01T09:00:00Z",
-            Command::RegisterCustomer {
-                customer: customer(&cid),
-            },
-        ))
-        .unwrap();
-        for k in 0..2 {
-            let aid = format!("B{k}-{c:02}");
-            let line = format!("{aid}-L");
-            crm.execute(&create_agreement(
-                &aid,
-                &cid,
-                &[&line],
-                "2026-01-01T10:00:00Z",
-            ))
-            .unwrap();
-            activate(&mut crm, &aid, &line, "2026-01-01T10:00:00Z");
-        }
+        add_customer_with_line(&mut crm, &cid, &format!("B0-{c:02}"));
+        add_agreement_with_line(&mut crm, &cid, &format!("B1-{c:02}"));
         if c % 2 == 0 {
             let mut x = allow(
                 &format!("X{c:02}"),
@@ -122,7 +105,6 @@ fn checks_answer_alike_from_the_index_a_replay_and_a_state_read_back() {
     let mut read_back: CrmState = serde_json::from_str(&state_json(&crm)).unwrap();
     assert_eq!(&read_back, crm.state());
     let at = t("2026-02-01T00:00:00Z");
-    let ids = |it: &mut dyn Iterator<Item = &ExceptionId>| it.cloned().collect::<Vec<_>>();
     for c in 0..40 {
         let cid = CustomerId::new(format!("K{c:02}")).unwrap();
         let mut r = EntitlementRequest::new(cid.clone(), "device_replacement", Channel::Branch);
@@ -142,28 +124,32 @@ fn checks_answer_alike_from_the_index_a_replay_and_a_state_read_back() {
         assert_eq!(covering.len(), usize::from(c % 2 == 0));
         assert_eq!(reopened.check_entitlement(&r, at).unwrap(), live);
         // a state read back from JSON answers by scanning (its index is not built)
-        let a: Vec<&AgreementId> = read_back
-            .agreements_of_customer(&cid)
-            .map(|a| &a.id)
-            .collect();
-        assert_eq!(a, scanned(crm.state(), &cid));
-        assert_eq!(
-            ids(&mut read_back.exceptions_of_customer(&cid).map(|x| &x.id)),
-            ids(&mut crm.state().exceptions_of_customer(&cid).map(|x| &x.id))
-        );
+        answers_alike(&read_back, crm.state(), &cid);
     }
     // and by its rebuilt index after `reindex`, alike
     read_back.reindex();
     for c in 0..40 {
-        let cid = CustomerId::new(format!("K{c:02}")).unwrap();
-        let a: Vec<&AgreementId> = read_back
-            .agreements_of_customer(&cid)
-            .map(|a| &a.id)
-            .collect();
-        assert_eq!(a, scanned(crm.state(), &cid));
-        assert_eq!(
-            ids(&mut read_back.exceptions_of_customer(&cid).map(|x| &x.id)),
-            ids(&mut crm.state().exceptions_of_customer(&cid).map(|x| &x.id))
+        answers_alike(
+            &read_back,
+            crm.state(),
+            &CustomerId::new(format!("K{c:02}")).unwrap(),
         );
     }
+}
+
+/// `a` lists the same agreements and exceptions of `cid` as `b`.
+fn answers_alike(a: &CrmState, b: &CrmState, cid: &CustomerId) {
+    let agreements = |s: &CrmState| -> Vec<AgreementId> {
+        s.agreements_of_customer(cid)
+            .map(|a| a.id.clone())
+            .collect()
+    };
+    let exceptions = |s: &CrmState| -> Vec<ExceptionId> {
+        s.exceptions_of_customer(cid)
+            .map(|x| x.id.clone())
+            .collect()
+    };
+    assert_eq!(agreements(a), agreements(b));
+    assert_eq!(agreements(a).iter().collect::<Vec<_>>(), scanned(b, cid));
+    assert_eq!(exceptions(a), exceptions(b));
 }

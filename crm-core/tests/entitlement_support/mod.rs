@@ -128,6 +128,33 @@ pub fn activate(crm: &mut Crm, agreement: &str, line: &str, at: &str) {
         .unwrap();
 }
 
+/// Registers customer `cid` with agreement `aid` of the PLAN (see
+/// [`add_agreement_with_line`]): another customer among many.
+pub fn add_customer_with_line(crm: &mut Crm, cid: &str, aid: &str) {
+    crm.execute(&env(
+        "2026-01-01T09:00:00Z",
+        Command::RegisterCustomer {
+            customer: customer(cid),
+        },
+    ))
+    .unwrap();
+    add_agreement_with_line(crm, cid, aid);
+}
+
+/// Agreement `aid` of the PLAN for customer `cid`, its one line `aid-L` active from
+/// 2026-01-01T10:00Z.
+pub fn add_agreement_with_line(crm: &mut Crm, cid: &str, aid: &str) {
+    let line = format!("{aid}-L");
+    crm.execute(&create_agreement(
+        aid,
+        cid,
+        &[&line],
+        "2026-01-01T10:00:00Z",
+    ))
+    .unwrap();
+    activate(crm, aid, &line, "2026-01-01T10:00:00Z");
+}
+
 /// Customer C1 with agreement A1 (line L1, active from 2026-01-01T10:00Z) of the PLAN.
 pub fn engine() -> Crm {
     let mut crm = Crm::new();
