@@ -106,10 +106,7 @@ fn candidate<'v>(
     };
     let mut exceptions = Vec::new();
     let mut scope = None;
-    // (most engines hold few exceptions: none to look at costs nothing)
-    let customer_exceptions =
-        (!state.exceptions.is_empty()).then(|| state.exceptions_of_customer(customer));
-    for x in customer_exceptions.into_iter().flatten() {
+    for x in state.exceptions_of_customer(customer) {
         let ExceptionEffect::Allow { extra } = &x.effect else {
             continue;
         };

@@ -208,13 +208,25 @@ fn of_customer<'a, 'c, K: Ord, V>(
     index: Option<&'a BTreeMap<CustomerId, Vec<K>>>,
     customer: &'c CustomerId,
 ) -> OfCustomer<'a, 'c, K, V> {
-    let indexed = index.filter(|_| map.len() >= SCAN_ALL);
+    let ids = indexed_ids(map.len(), index, customer);
     OfCustomer {
         map,
-        ids: indexed.map(|i| i.get(customer).map(|v| v.iter()).unwrap_or_default()),
-        all: (indexed.is_none() && !map.is_empty()).then(|| map.values()),
+        all: (ids.is_none() && !map.is_empty()).then(|| map.values()),
+        ids,
         customer,
     }
+}
+
+/// The ids of `customer`'s entries from `index`, or `None` when a scan of all `len` entries
+/// is the way (a small state, or an index not built).
+#[inline]
+fn indexed_ids<'a, K>(
+    len: usize,
+    index: Option<&'a BTreeMap<CustomerId, Vec<K>>>,
+    customer: &CustomerId,
+) -> Option<std::slice::Iter<'a, K>> {
+    let index = index.filter(|_| len >= SCAN_ALL)?;
+    Some(index.get(customer).map(|v| v.iter()).unwrap_or_default())
 }
 
 impl CrmState {
@@ -243,11 +255,11 @@ impl CrmState {
         &self,
         customer: &CustomerId,
     ) -> Option<std::slice::Iter<'_, AgreementId>> {
-        let index = self.customer_index.agreements_index()?;
-        if self.agreements.len() < SCAN_ALL {
-            return None;
-        }
-        Some(index.get(customer).map(|v| v.iter()).unwrap_or_default())
+        indexed_ids(
+            self.agreements.len(),
+            self.customer_index.agreements_index(),
+            customer,
+        )
     }
 
     /// Rebuilds [`CrmState::customer_index`] from the agreements and exceptions (for a state

@@ -1015,18 +1015,19 @@ impl TryFrom<BTreeMap<EntitlementId, UsageLedger>> for UsageBook {
                 ));
             }
             let slot = book.slot(&e)?;
-            for (p, row) in l.rows.iter().enumerate() {
-                let p = u32::try_from(p).map_err(|_| too_many(row.id.as_str()))?;
-                if !book.index_id(&row.id, (slot, p), &l) {
+            let ids: Vec<UsageId> = l.rows.iter().map(|r| r.id.clone()).collect();
+            if let Some(place) = book.ledgers.get_mut(slot as usize) {
+                *place = l;
+            }
+            for (p, id) in ids.iter().enumerate() {
+                let p = u32::try_from(p).map_err(|_| too_many(id.as_str()))?;
+                if !book.index_id(id, (slot, p)) {
                     return Err(Error::validation(
                         "usage",
-                        &row.id,
+                        id,
                         "is duplicated or filed under another entitlement",
                     ));
                 }
-            }
-            if let Some(place) = book.ledgers.get_mut(slot as usize) {
-                *place = l;
             }
         }
         Ok(book)
@@ -1105,9 +1106,8 @@ impl UsageBook {
         Ok(s)
     }
 
-    /// Files `id` at `loc` (in `ledger`, which holds it there); `false` when the id is
-    /// filed already.
-    fn index_id(&mut self, id: &UsageId, loc: Loc, ledger: &UsageLedger) -> bool {
+    /// Files `id`, held by the ledger at `loc`; `false` when the id is filed already.
+    fn index_id(&mut self, id: &UsageId, loc: Loc) -> bool {
         use std::collections::hash_map::Entry;
         match self.owner.entry(id_hash(id)) {
             Entry::Vacant(v) => {
@@ -1116,11 +1116,7 @@ impl UsageBook {
             }
             Entry::Occupied(o) => {
                 let (s, p) = *o.get();
-                let other = if s == loc.0 {
-                    ledger.id(p as usize)
-                } else {
-                    self.ledgers.get(s as usize).and_then(|l| l.id(p as usize))
-                };
+                let other = self.ledgers.get(s as usize).and_then(|l| l.id(p as usize));
                 if other == Some(id) || self.clash.contains_key(id) {
                     return false;
                 }
@@ -1135,25 +1131,15 @@ impl UsageBook {
         self.check_new(&record)?;
         let id = record.id.clone();
         let slot = self.slot(&record.entitlement)?;
-        let mut ledger = self
+        let ledger = self
             .ledgers
             .get_mut(slot as usize)
-            .map(std::mem::take)
-            .unwrap_or_default();
-        let pushed = ledger.push(record);
-        let filed = pushed
-            .as_ref()
-            .ok()
-            .and_then(|p| u32::try_from(*p).ok())
-            .map(|p| self.index_id(&id, (slot, p), &ledger));
-        if let Some(place) = self.ledgers.get_mut(slot as usize) {
-            *place = ledger;
-        }
-        pushed?;
-        match filed {
-            Some(true) => Ok(()),
-            _ => Err(Error::already_exists("usage", &id)),
-        }
+            .ok_or_else(|| Error::not_found("usage ledger", &record.entitlement))?;
+        // the ledger refuses a position beyond u32 before it changes anything
+        let p = u32::try_from(ledger.push(record)?).map_err(|_| too_many(id.as_str()))?;
+        // `check_new` found the id new, so filing it cannot be refused
+        self.index_id(&id, (slot, p));
+        Ok(())
     }
 
     /// Drops the spare capacity of every ledger's records and index (after a replay, when
